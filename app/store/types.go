@@ -1,0 +1,126 @@
+package store
+
+import (
+	"time"
+
+	"civicdesk/app/catalog"
+	"civicdesk/app/lifecycle"
+)
+
+// Policy says how long personal data stays on the device.
+type Policy string
+
+const (
+	// PolicyKiosk deletes form values and attachments as soon as the central
+	// API has accepted the application; only the receipt stays.
+	PolicyKiosk Policy = "kiosk"
+	// PolicyPersonal keeps everything until the user deletes it (phones).
+	PolicyPersonal Policy = "personal"
+)
+
+// Application is one application as the device knows it. Values and
+// Attachments are nil once personal data has been purged (Purged is then true).
+type Application struct {
+	ID             string           `json:"id"`
+	Service        string           `json:"service"`
+	ServiceVersion int              `json:"service_version"`
+	State          lifecycle.Status `json:"state"`
+	Values         catalog.Values   `json:"values,omitempty"`
+	Attachments    []Attachment     `json:"attachments,omitempty"`
+	Purged         bool             `json:"purged,omitempty"`
+	StaffID        string           `json:"staff_id,omitempty"`
+	// Receipt, filled when the central API accepts the application.
+	Tracking         string    `json:"tracking,omitempty"`
+	VerificationCode string    `json:"verification_code,omitempty"`
+	AcceptedAt       time.Time `json:"accepted_at,omitzero"` // server time
+	// Why the server refused it (NeedsAttention, Conflict), or why the last attempt failed.
+	FieldErrors []catalog.FieldError `json:"field_errors,omitempty"`
+	LastError   string               `json:"last_error,omitempty"`
+	Attempts    int                  `json:"attempts,omitempty"`
+	Fingerprint string               `json:"fingerprint,omitempty"`
+	CreatedAt   time.Time            `json:"created_at"`
+	UpdatedAt   time.Time            `json:"updated_at"`
+	History     []Transition         `json:"history"`
+}
+
+// Attachment is an attached file with its bytes (encrypted at rest).
+type Attachment struct {
+	Field string                `json:"field"`
+	Ref   catalog.AttachmentRef `json:"ref"`
+	Data  []byte                `json:"data,omitempty"`
+}
+
+// Transition records one change of state and when it happened. Source is
+// "device" (At is the device clock) or "server" (At is the server's clock).
+type Transition struct {
+	From   lifecycle.Status `json:"from,omitempty"`
+	To     lifecycle.Status `json:"to"`
+	At     time.Time        `json:"at"`
+	Source string           `json:"source"`
+	Note   catalog.Text     `json:"note,omitempty"`
+}
+
+// OutboxItem is one queued application, decrypted and ready to send.
+type OutboxItem struct {
+	Application
+	EnqueuedAt time.Time
+	// Size is the approximate encoded size in bytes, used to fill batches.
+	Size int
+}
+
+// QueueStats summarises what waits to be sent.
+type QueueStats struct {
+	Count  int
+	Bytes  int64
+	Oldest time.Time // zero when the queue is empty
+}
+
+// Acceptance is the central API's receipt for one application.
+type Acceptance struct {
+	Tracking         string
+	VerificationCode string
+	Status           lifecycle.Status // usually Received
+	At               time.Time        // server time
+}
+
+// Refusal is the central API refusing one application for good.
+type Refusal struct {
+	State       lifecycle.Status // NeedsAttention or Conflict
+	FieldErrors []catalog.FieldError
+	Message     string
+}
+
+// StatusChange is one entry of the central API's changes feed.
+type StatusChange struct {
+	ID       string
+	Tracking string
+	Status   lifecycle.Status
+	At       time.Time // server time
+	Note     catalog.Text
+}
+
+// Summary is the personal-data-free view of an application, used to list
+// large stores without decrypting anything.
+type Summary struct {
+	ID         string
+	Service    string
+	State      lifecycle.Status
+	Tracking   string
+	Attempts   int
+	LastError  string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	AcceptedAt time.Time
+	Purged     bool
+	StaffID    string
+}
+
+// Event is one entry of the append-only audit journal. It holds no personal data.
+type Event struct {
+	Seq    uint64           `json:"seq"`
+	At     time.Time        `json:"at"`
+	Kind   string           `json:"kind"` // created, queued, sent, refused, status, purged, deleted, retried, recovered
+	ID     string           `json:"id,omitempty"`
+	State  lifecycle.Status `json:"state,omitempty"`
+	Detail string           `json:"detail,omitempty"` // never form values
+}

@@ -1,0 +1,31 @@
+package engine
+
+import "civicdesk/app/store"
+
+// Queue is what the engine needs from the local store. *store.Store
+// implements it; tests may use an in-memory twin.
+type Queue interface {
+	// Pending returns queued applications, oldest first: at most maxItems,
+	// and no more than maxBytes of Size in total, but always at least one
+	// when the queue is not empty.
+	Pending(maxItems, maxBytes int) ([]store.OutboxItem, error)
+	// Stats summarises the queue.
+	Stats() (store.QueueStats, error)
+	// MarkAccepted records the receipt, removes the outbox entry and, under
+	// the kiosk policy, purges personal data, all in one transaction.
+	MarkAccepted(id string, a store.Acceptance) error
+	// MarkRefused moves the application to NeedsAttention or Conflict and
+	// removes its outbox entry.
+	MarkRefused(id string, r store.Refusal) error
+	// MarkFailed records a transient failure: the item stays queued.
+	MarkFailed(id string, cause string) error
+	// ApplyChanges applies a page of the changes feed and stores the new
+	// cursor in one transaction. Unknown ids are skipped.
+	ApplyChanges(changes []store.StatusChange, cursor string) error
+	// Cursor is the stored changes-feed cursor ("" at first).
+	Cursor() (string, error)
+	// CachedCatalog returns the cached catalog body and its ETag ("" if none).
+	CachedCatalog() (etag string, body []byte, err error)
+	// PutCatalog caches a catalog body with its ETag.
+	PutCatalog(etag string, body []byte) error
+}
