@@ -1,0 +1,157 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"civicdesk/app/catalog"
+	"civicdesk/sync/wire"
+)
+
+// Health asks whether the central API is really there. A 200 that is not the
+// API's health body (a captive portal's page, a proxy's JSON) is
+// ErrCaptivePortal. A health body with OK false is returned without error:
+// the caller decides.
+func (c *Client) Health(ctx context.Context) (wire.Health, error) {
+	r, err := c.do(ctx, call{op: "health", method: http.MethodGet, path: wire.PathHealth})
+	if err != nil {
+		return wire.Health{}, err
+	}
+	var h wire.Health
+	if err := decode("health", r, &h); err != nil {
+		if errors.Is(err, ErrBadResponse) {
+			return wire.Health{}, fmt.Errorf("central API health: HTTP %d without the API's health answer: %w", r.status, ErrCaptivePortal)
+		}
+		return wire.Health{}, err
+	}
+	if h.Service != wire.HealthService {
+		return wire.Health{}, fmt.Errorf("central API health: HTTP %d from a service that is not the central API: %w", r.status, ErrCaptivePortal)
+	}
+	return h, nil
+}
+
+// Enroll trades a one-time enrolment code for a device token. It does not
+// set the token on c; call SetToken with the answer.
+func (c *Client) Enroll(ctx context.Context, req wire.EnrollRequest) (wire.EnrollResponse, error) {
+	r, err := c.do(ctx, call{op: "enroll", method: http.MethodPost, path: wire.PathEnroll, body: req})
+	if err != nil {
+		return wire.EnrollResponse{}, err
+	}
+	var out wire.EnrollResponse
+	if err := decode("enroll", r, &out); err != nil {
+		return wire.EnrollResponse{}, err
+	}
+	if out.Token == "" {
+		return wire.EnrollResponse{}, fmt.Errorf("central API enroll: answer without a token: %w", ErrBadResponse)
+	}
+	return out, nil
+}
+
+// Catalog fetches the service catalog unless it is still etag. On 304
+// notModified is true, body is nil and newETag is etag. A 200 body must be a
+// JSON catalog (a portal's page is never returned as a catalog).
+func (c *Client) Catalog(ctx context.Context, etag string) (body []byte, newETag string, notModified bool, err error) {
+	r, err := c.do(ctx, call{op: "catalog", method: http.MethodGet, path: wire.PathCatalog, auth: c.bearer(), etag: etag})
+	if err != nil {
+		return nil, "", false, err
+	}
+	if r.status == http.StatusNotModified {
+		if e := r.header.Get("ETag"); e != "" {
+			etag = e
+		}
+		return nil, etag, true, nil
+	}
+	var cat catalog.Catalog
+	if err := decode("catalog", r, &cat); err != nil {
+		return nil, "", false, err
+	}
+	if cat.Services == nil {
+		return nil, "", false, fmt.Errorf("central API catalog: HTTP %d with JSON that is not a catalog (no services): %w", r.status, ErrBadResponse)
+	}
+	return r.body, r.header.Get("ETag"), false, nil
+}
+
+// Submit sends a batch of applications, gzip-compressed. The answer must
+// name every item sent and only those: otherwise the error wraps
+// ErrBadResponse (retryable) and the parsed answer is still returned, so a
+// caller can keep the results it does hold. An empty batch sends nothing.
+func (c *Client) Submit(ctx context.Context, items []wire.SubmitItem) (wire.SubmitResponse, error) {
+	if len(items) == 0 {
+		return wire.SubmitResponse{}, nil
+	}
+	r, err := c.do(ctx, call{op: "submit", method: http.MethodPost, path: wire.PathSubmit,
+		body: wire.SubmitRequest{Items: items}, gzip: true, auth: c.bearer()})
+	if err != nil {
+		return wire.SubmitResponse{}, err
+	}
+	var out wire.SubmitResponse
+	if err := decode("submit", r, &out); err != nil {
+		return wire.SubmitResponse{}, err
+	}
+	sent := make(map[string]bool, len(items))
+	for _, it := range items {
+		sent[it.ID] = false
+	}
+	unknown := 0
+	for _, res := range out.Results {
+		if _, ok := sent[res.ID]; ok {
+			sent[res.ID] = true
+		} else {
+			unknown++
+		}
+	}
+	missing := 0
+	for _, named := range sent {
+		if !named {
+			missing++
+		}
+	}
+	if missing > 0 || unknown > 0 {
+		return out, fmt.Errorf("central API submit: answer names %d of %d items sent and %d not sent: %w",
+			len(items)-missing, len(items), unknown, ErrBadResponse)
+	}
+	return out, nil
+}
+
+// Changes fetches one page of the device's changes feed after cursor.
+func (c *Client) Changes(ctx context.Context, cursor string, limit int) (wire.ChangesResponse, error) {
+	q := url.Values{}
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	r, err := c.do(ctx, call{op: "changes", method: http.MethodGet, path: wire.PathChanges, query: q, auth: c.bearer()})
+	if err != nil {
+		return wire.ChangesResponse{}, err
+	}
+	var out wire.ChangesResponse
+	if err := decode("changes", r, &out); err != nil {
+		return wire.ChangesResponse{}, err
+	}
+	if out.More && out.Cursor == "" {
+		return wire.ChangesResponse{}, fmt.Errorf("central API changes: more pages announced without a cursor: %w", ErrBadResponse)
+	}
+	return out, nil
+}
+
+// Track looks an application up by its receipt's tracking number and
+// verification code (sent in a POST body, never in the URL). An unknown pair
+// wraps ErrNotFound.
+func (c *Client) Track(ctx context.Context, tracking, code string) (wire.TrackResponse, error) {
+	r, err := c.do(ctx, call{op: "track", method: http.MethodPost, path: wire.PathTrack,
+		body: wire.TrackRequest{Tracking: tracking, VerificationCode: code}, auth: c.bearer()})
+	if err != nil {
+		return wire.TrackResponse{}, err
+	}
+	var out wire.TrackResponse
+	if err := decode("track", r, &out); err != nil {
+		return wire.TrackResponse{}, err
+	}
+	return out, nil
+}

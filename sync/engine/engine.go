@@ -1,0 +1,347 @@
+// Package engine is the sync engine: it pushes the local outbox to the
+// central API in batches, pulls status changes and the catalog, and tells
+// the screens what it is doing through a status snapshot and events.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"civicdesk/sync/client"
+	"civicdesk/sync/wire"
+)
+
+// API is what the engine needs from the central API; *client.Client
+// implements it.
+type API interface {
+	Health(ctx context.Context) (wire.Health, error)
+	Submit(ctx context.Context, items []wire.SubmitItem) (wire.SubmitResponse, error)
+	Changes(ctx context.Context, cursor string, limit int) (wire.ChangesResponse, error)
+	Catalog(ctx context.Context, etag string) (body []byte, newETag string, notModified bool, err error)
+}
+
+var _ API = (*client.Client)(nil)
+
+// Config tunes the engine. The zero value gives the defaults.
+type Config struct {
+	BatchItems   int           // items per batch, default 50
+	BatchBytes   int           // bytes per batch (sum of OutboxItem.Size), default 256 KiB
+	Interval     time.Duration // periodic sync, default 60s
+	RetryMin     time.Duration // engine backoff after a failed round, full jitter: default 5s
+	RetryMax     time.Duration // and its cap, default 5min
+	ChangesLimit int           // changes per page, default 200
+	Clock        Clock         // default SystemClock
+	Rand         func() float64
+	Logger       *slog.Logger // default discard
+	NoCatalog    bool         // skip the catalog refresh
+}
+
+// Defaults.
+const (
+	DefaultBatchItems   = 50
+	DefaultBatchBytes   = 256 << 10
+	DefaultInterval     = 60 * time.Second
+	DefaultRetryMin     = 5 * time.Second
+	DefaultRetryMax     = 5 * time.Minute
+	DefaultChangesLimit = 200
+)
+
+// State is the engine's connectivity as last observed.
+type State string
+
+// States.
+const (
+	Offline State = "offline" // the last round could not reach the central API (or met a captive portal)
+	Online  State = "online"  // the central API answered the last round (perhaps with an error)
+	Syncing State = "syncing" // a round is running
+)
+
+// Status is a snapshot of the engine for screens and the CLI. Times other
+// than ServerSkew are device-clock times, for display only.
+type Status struct {
+	State         State
+	Pending       int       // applications waiting in the outbox
+	PendingBytes  int64     // their size
+	OldestPending time.Time // when the oldest was queued (zero when none)
+	LastAttempt   time.Time // start of the last round
+	LastSuccess   time.Time // end of the last round that completed every step
+	LastError     string    // why the last round failed ("" after a success)
+	NextAttempt   time.Time // when Run syncs next unless triggered
+	// ConsecutiveFailures counts rounds since the last clean one; it drives
+	// the backoff.
+	ConsecutiveFailures int
+	// ServerSkew is server time minus device time at the last health check
+	// (positive: the device is behind). Diagnostics only: the engine never
+	// corrects times with it, it uses the server's times as they come.
+	ServerSkew time.Duration
+}
+
+// Report says what one round did. Sent = Accepted + Refused + Conflicts +
+// Transient; Duplicates are the accepted items the server already had.
+type Report struct {
+	Batches, Sent, Accepted, Duplicates, Refused, Conflicts, Transient, Changes int
+	CatalogUpdated                                                              bool
+}
+
+// Engine syncs one Queue with one central API. Its methods are safe for
+// concurrent use.
+type Engine struct {
+	q       Queue
+	api     API
+	cfg     Config
+	log     *slog.Logger
+	trigger chan struct{}
+
+	mu        sync.Mutex
+	st        Status
+	streak    int           // rounds since the last clean one
+	nextDelay time.Duration // what Run waits after the last round
+	running   *syncCall
+	runActive bool
+	subs      map[*subscriber]struct{}
+	onJoin    func() // test hook: a SyncOnce joined a running round
+}
+
+type syncCall struct {
+	done chan struct{}
+	rep  Report
+	err  error
+}
+
+// New returns an engine; Run or SyncOnce start the work.
+func New(q Queue, api API, cfg Config) *Engine {
+	if cfg.BatchItems <= 0 {
+		cfg.BatchItems = DefaultBatchItems
+	}
+	if cfg.BatchBytes <= 0 {
+		cfg.BatchBytes = DefaultBatchBytes
+	}
+	if cfg.Interval <= 0 {
+		cfg.Interval = DefaultInterval
+	}
+	if cfg.RetryMin <= 0 {
+		cfg.RetryMin = DefaultRetryMin
+	}
+	if cfg.RetryMax <= 0 {
+		cfg.RetryMax = DefaultRetryMax
+	}
+	if cfg.RetryMax < cfg.RetryMin {
+		cfg.RetryMax = cfg.RetryMin
+	}
+	if cfg.ChangesLimit <= 0 {
+		cfg.ChangesLimit = DefaultChangesLimit
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = SystemClock
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Float64
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Engine{
+		q: q, api: api, cfg: cfg, log: cfg.Logger,
+		trigger: make(chan struct{}, 1),
+		st:      Status{State: Offline},
+		subs:    make(map[*subscriber]struct{}),
+	}
+}
+
+// Status returns a snapshot. Pending figures are refreshed at the start of
+// a round and after every batch.
+func (e *Engine) Status() Status {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.st
+}
+
+// Trigger asks Run for a round now: after an enqueue, when connectivity
+// returns, on "sync now". It never blocks; triggers that arrive during a
+// round coalesce into one more round right after it, which also skips any
+// backoff wait.
+func (e *Engine) Trigger() {
+	select {
+	case e.trigger <- struct{}{}:
+	default:
+	}
+}
+
+// SyncOnce runs one round: health check, push (drain the outbox in batches
+// until it is empty or a batch fails), pull the changes feed until it has no
+// more, refresh the catalog by ETag. Every step must succeed for the round
+// to succeed; a failed step ends the round, sets LastError and schedules the
+// next attempt with backoff.
+//
+// Only one round runs at a time: a call made while a round is running does
+// not start another; it waits for the running round and returns that
+// round's Report and error (or its own ctx's error if that ends first). The
+// running round uses the context of the call that started it.
+func (e *Engine) SyncOnce(ctx context.Context) (Report, error) {
+	e.mu.Lock()
+	if c := e.running; c != nil {
+		hook := e.onJoin
+		e.mu.Unlock()
+		if hook != nil {
+			hook()
+		}
+		select {
+		case <-c.done:
+			return c.rep, c.err
+		case <-ctx.Done():
+			return Report{}, ctx.Err()
+		}
+	}
+	c := &syncCall{done: make(chan struct{})}
+	e.running = c
+	e.mu.Unlock()
+	defer func() {
+		e.mu.Lock()
+		e.running = nil
+		e.mu.Unlock()
+		close(c.done)
+	}()
+	c.rep, c.err = e.round(ctx)
+	return c.rep, c.err
+}
+
+// Run syncs at start, then whenever Trigger is called, and otherwise every
+// Interval (after a failed round, after a backoff instead), until ctx ends;
+// it then returns ctx's error. Waits are durations on the injected clock,
+// so a device clock that jumps does not stall or rush the loop.
+func (e *Engine) Run(ctx context.Context) error {
+	e.mu.Lock()
+	if e.runActive {
+		e.mu.Unlock()
+		return ErrAlreadyRunning
+	}
+	e.runActive = true
+	e.mu.Unlock()
+	defer func() {
+		e.mu.Lock()
+		e.runActive = false
+		e.mu.Unlock()
+	}()
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		_, _ = e.SyncOnce(ctx) // the outcome is in Status and the events
+		e.mu.Lock()
+		d := e.nextDelay
+		e.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-e.trigger:
+		case <-e.cfg.Clock.After(d):
+		}
+	}
+}
+
+// round is one sync round; SyncOnce makes sure only one runs.
+func (e *Engine) round(ctx context.Context) (Report, error) {
+	var rep Report
+	e.mu.Lock()
+	e.st.State = Syncing
+	e.st.LastAttempt = e.cfg.Clock.Now()
+	e.mu.Unlock()
+	e.refreshStats() // publishes StatusChanged
+
+	reached := false // the central API answered the health check
+	err := e.steps(ctx, &rep, &reached)
+
+	now := e.cfg.Clock.Now()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch {
+	case err == nil:
+		e.st.State = Online
+		e.st.LastSuccess = now
+		e.st.LastError = ""
+	case errors.Is(err, client.ErrOffline) || errors.Is(err, client.ErrCaptivePortal):
+		e.st.State = Offline
+		e.st.LastError = err.Error()
+	default:
+		e.st.State = Online
+		if !reached {
+			e.st.State = Offline // e.g. a proxy's 502 or a 503 in front of the API
+		}
+		e.st.LastError = err.Error()
+	}
+	// A clean round goes back to the regular interval. A failed round, or
+	// one that left items the server deferred, backs off with full jitter.
+	// A cancelled round changes neither.
+	if ctx.Err() == nil {
+		if err == nil && rep.Transient == 0 {
+			e.streak = 0
+			e.nextDelay = e.cfg.Interval
+		} else {
+			e.nextDelay = client.FullJitter(e.cfg.RetryMin, e.cfg.RetryMax, e.streak, e.cfg.Rand)
+			e.streak++
+		}
+		e.st.ConsecutiveFailures = e.streak
+		e.st.NextAttempt = now.Add(e.nextDelay)
+	}
+	e.publishLocked(Event{Kind: StatusChanged})
+	r := rep
+	ev := Event{Kind: SyncFinished, Report: &r}
+	if err != nil {
+		ev.Err = err.Error()
+		e.log.Info("sync round failed", "err", err, "sent", rep.Sent, "accepted", rep.Accepted)
+	} else {
+		e.log.Debug("sync round done", "batches", rep.Batches, "sent", rep.Sent, "accepted", rep.Accepted,
+			"refused", rep.Refused, "conflicts", rep.Conflicts, "transient", rep.Transient, "changes", rep.Changes)
+	}
+	e.publishLocked(ev)
+	return rep, err
+}
+
+// steps runs health, push, pull and catalog, stopping at the first failure.
+func (e *Engine) steps(ctx context.Context, rep *Report, reached *bool) error {
+	before := e.cfg.Clock.Now()
+	h, err := e.api.Health(ctx)
+	if err != nil {
+		return fmt.Errorf("health check: %w", err)
+	}
+	after := e.cfg.Clock.Now()
+	*reached = true
+	e.mu.Lock()
+	if !h.ServerTime.IsZero() {
+		e.st.ServerSkew = h.ServerTime.Sub(before.Add(after.Sub(before) / 2))
+	}
+	e.mu.Unlock()
+	if !h.OK {
+		return ErrServerNotReady
+	}
+	if err := e.push(ctx, rep); err != nil {
+		return fmt.Errorf("push: %w", err)
+	}
+	if err := e.pull(ctx, rep); err != nil {
+		return fmt.Errorf("changes: %w", err)
+	}
+	if !e.cfg.NoCatalog {
+		if err := e.refreshCatalog(ctx, rep); err != nil {
+			return fmt.Errorf("catalog: %w", err)
+		}
+	}
+	return nil
+}
+
+// refreshStats reads the queue summary into the status and publishes it.
+func (e *Engine) refreshStats() {
+	qs, err := e.q.Stats()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err != nil {
+		e.log.Warn("reading the outbox summary failed", "err", err)
+	} else {
+		e.st.Pending, e.st.PendingBytes, e.st.OldestPending = qs.Count, qs.Bytes, qs.Oldest
+	}
+	e.publishLocked(Event{Kind: StatusChanged})
+}

@@ -1,0 +1,17 @@
+package engine
+
+import "errors"
+
+// Sentinel errors of the sync engine. Errors from the central API client
+// (civicdesk/sync/client) are wrapped as they are.
+var (
+	// ErrAlreadyRunning: Run was called while another Run of the same
+	// engine is active. Start it once per engine.
+	ErrAlreadyRunning = errors.New("sync engine is already running: start Run once per engine")
+	// ErrServerNotReady: the central API answered its health check with
+	// ok=false (maintenance). The engine tries again later.
+	ErrServerNotReady = errors.New("central API reports it is not ready (maintenance?): the engine will try again later")
+	// ErrStuckCursor: the changes feed announced more pages without moving
+	// its cursor. The engine stops pulling and tries again later.
+	ErrStuckCursor = errors.New("central API changes feed did not move its cursor: the engine will try again later")
+)

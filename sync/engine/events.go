@@ -1,0 +1,102 @@
+package engine
+
+import (
+	"sync"
+	"time"
+
+	"civicdesk/app/catalog"
+	"civicdesk/app/lifecycle"
+)
+
+// EventKind says what an Event reports.
+type EventKind string
+
+// Event kinds.
+const (
+	// StatusChanged: the engine's Status changed (state, pending counts,
+	// last error, next attempt).
+	StatusChanged EventKind = "status_changed"
+	// Accepted: the central API accepted an application (ID, Tracking,
+	// AppStatus, At in server time).
+	Accepted EventKind = "accepted"
+	// Refused: the central API refused an application as invalid; it is now
+	// needs_attention (ID, FieldErrors, Message).
+	Refused EventKind = "refused"
+	// Conflict: the central API knows the id with another payload (ID, Message).
+	Conflict EventKind = "conflict"
+	// ApplicationUpdated: the changes feed moved an application on (ID,
+	// Tracking, AppStatus, At in server time, Note).
+	ApplicationUpdated EventKind = "application_updated"
+	// CatalogUpdated: a new catalog was fetched and cached.
+	CatalogUpdated EventKind = "catalog_updated"
+	// SyncFinished: a sync round ended (Report, Err).
+	SyncFinished EventKind = "sync_finished"
+)
+
+// Event is one thing that happened in the engine. Status is the engine's
+// status when the event was published. It holds no personal data.
+type Event struct {
+	Kind        EventKind
+	ID          string // application id
+	Tracking    string
+	AppStatus   lifecycle.Status // the application's status after the event
+	At          time.Time        // server time of an acceptance or change
+	Note        catalog.Text     // a change's note from the back office
+	FieldErrors []catalog.FieldError
+	Message     string // the server's explanation of a refusal or conflict
+	Status      Status
+	Report      *Report // SyncFinished
+	Err         string  // SyncFinished: why the round failed ("" on success)
+	// Dropped counts the events this subscriber lost just before this one
+	// because its buffer was full. When non-zero, re-read Status (and the
+	// store) rather than trusting the event stream to be complete.
+	Dropped uint64
+}
+
+type subscriber struct {
+	ch      chan Event
+	dropped uint64
+	once    sync.Once
+}
+
+// Subscribe returns a channel of engine events with a buffer of buf (at
+// least 1) and a cancel func that closes it. A subscriber that does not keep
+// up never blocks the engine: events that do not fit are dropped and counted
+// in the next delivered event's Dropped field.
+func (e *Engine) Subscribe(buf int) (events <-chan Event, cancel func()) {
+	if buf < 1 {
+		buf = 1
+	}
+	s := &subscriber{ch: make(chan Event, buf)}
+	e.mu.Lock()
+	e.subs[s] = struct{}{}
+	e.mu.Unlock()
+	return s.ch, func() {
+		s.once.Do(func() {
+			e.mu.Lock()
+			delete(e.subs, s)
+			close(s.ch)
+			e.mu.Unlock()
+		})
+	}
+}
+
+// publishLocked sends ev to every subscriber without blocking; e.mu is held.
+func (e *Engine) publishLocked(ev Event) {
+	ev.Status = e.st
+	for s := range e.subs {
+		ev.Dropped = s.dropped
+		select {
+		case s.ch <- ev:
+			s.dropped = 0
+		default:
+			s.dropped++
+		}
+	}
+}
+
+func (e *Engine) publish(ev Event) {
+	e.mu.Lock()
+	e.publishLocked(ev)
+	e.mu.Unlock()
+}

@@ -1,0 +1,69 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"civicdesk/app/store"
+)
+
+// pull reads the changes feed from the stored cursor until it says no more,
+// applying each page and its cursor in one store transaction. Times are the
+// server's, as they come.
+func (e *Engine) pull(ctx context.Context, rep *Report) error {
+	cursor, err := e.q.Cursor()
+	if err != nil {
+		return fmt.Errorf("reading the changes cursor: %w", err)
+	}
+	for {
+		resp, err := e.api.Changes(ctx, cursor, e.cfg.ChangesLimit)
+		if err != nil {
+			return err
+		}
+		next := resp.Cursor
+		if next == "" {
+			next = cursor // an empty cursor never rewinds the feed
+		}
+		changes := make([]store.StatusChange, len(resp.Changes))
+		for i, c := range resp.Changes {
+			changes[i] = store.StatusChange{ID: c.ID, Tracking: c.Tracking, Status: c.Status, At: c.At, Note: c.Note}
+		}
+		if len(changes) > 0 || next != cursor {
+			if err := e.q.ApplyChanges(changes, next); err != nil {
+				return fmt.Errorf("applying status changes: %w", err)
+			}
+		}
+		rep.Changes += len(changes)
+		for _, c := range resp.Changes {
+			e.publish(Event{Kind: ApplicationUpdated, ID: c.ID, Tracking: c.Tracking, AppStatus: c.Status, At: c.At, Note: c.Note})
+		}
+		if !resp.More {
+			return nil
+		}
+		if next == cursor {
+			return ErrStuckCursor
+		}
+		cursor = next
+	}
+}
+
+// refreshCatalog fetches the catalog unless the cached one's ETag still holds.
+func (e *Engine) refreshCatalog(ctx context.Context, rep *Report) error {
+	etag, _, err := e.q.CachedCatalog()
+	if err != nil {
+		return fmt.Errorf("reading the cached catalog: %w", err)
+	}
+	body, newETag, notModified, err := e.api.Catalog(ctx, etag)
+	if err != nil {
+		return err
+	}
+	if notModified {
+		return nil
+	}
+	if err := e.q.PutCatalog(newETag, body); err != nil {
+		return fmt.Errorf("caching the catalog: %w", err)
+	}
+	rep.CatalogUpdated = true
+	e.publish(Event{Kind: CatalogUpdated})
+	return nil
+}

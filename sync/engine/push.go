@@ -1,0 +1,229 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"civicdesk/app/catalog"
+	"civicdesk/app/lifecycle"
+	"civicdesk/app/store"
+	"civicdesk/sync/client"
+	"civicdesk/sync/wire"
+)
+
+// WireItem converts a queued application to what the central API receives.
+func WireItem(it store.OutboxItem) wire.SubmitItem {
+	w := wire.SubmitItem{
+		ID:             it.ID,
+		Service:        it.Service,
+		ServiceVersion: it.ServiceVersion,
+		Values:         it.Values,
+		StaffID:        it.StaffID,
+		CreatedAt:      it.CreatedAt,
+	}
+	for _, a := range it.Attachments {
+		w.Attachments = append(w.Attachments, wire.Attachment{SHA256: a.Ref.SHA256, Type: a.Ref.Type, Data: a.Data})
+	}
+	return w
+}
+
+// push drains the outbox in batches until it is empty or a batch fails.
+//
+// Items the server answered with "retry" (or did not name) stay queued and
+// are not sent again in the same round, so they never hold up the items
+// behind them; the next round, after a backoff, sends them again.
+//
+// A batch that fails as a whole (network, 5xx, a captive portal, an
+// unusable answer) ends the push. Its items are NOT marked failed: an
+// outage is not the item's fault, and Attempts/LastError on an application
+// then mean "the server answered about this item and it did not go
+// through", which is what points staff at a poison item. The failure is
+// recorded in Status.LastError instead.
+func (e *Engine) push(ctx context.Context, rep *Report) error {
+	seen := make(map[string]bool)   // sent this round: never twice in one round
+	deferred, deferredBytes := 0, 0 // sent this round and still queued
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		// Deferred items are at the head of the queue: ask for enough to
+		// see past them, then leave every item already sent out.
+		items, err := e.q.Pending(deferred+e.cfg.BatchItems, deferredBytes+e.cfg.BatchBytes)
+		if err != nil {
+			return fmt.Errorf("reading the outbox: %w", err)
+		}
+		batch := pick(items, seen, e.cfg.BatchItems, e.cfg.BatchBytes)
+		if len(batch) == 0 {
+			return nil
+		}
+		for _, it := range batch {
+			seen[it.ID] = true
+		}
+		left, err := e.sendBatch(ctx, batch, rep)
+		for _, it := range left {
+			deferred++
+			deferredBytes += it.Size
+		}
+		e.refreshStats()
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// pick takes up to maxItems items not in skip, within maxBytes (but at
+// least one).
+func pick(items []store.OutboxItem, skip map[string]bool, maxItems, maxBytes int) []store.OutboxItem {
+	var out []store.OutboxItem
+	size := 0
+	for _, it := range items {
+		if skip[it.ID] {
+			continue
+		}
+		if len(out) >= maxItems || (len(out) > 0 && size+it.Size > maxBytes) {
+			break
+		}
+		out = append(out, it)
+		size += it.Size
+	}
+	return out
+}
+
+// splittable are whole-batch refusals that one bad item can cause: the
+// batch is split in halves until the item that causes it stands alone and
+// is refused, so it cannot block the others.
+func splittable(err error) (*client.APIError, bool) {
+	var ae *client.APIError
+	if !errors.As(err, &ae) {
+		return nil, false
+	}
+	switch ae.Status {
+	case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity:
+		return ae, true
+	}
+	return nil, false
+}
+
+// sendBatch submits one batch and records every item's outcome. It returns
+// the items that stay queued after the server answered about them (retry,
+// not named), and an error when the push must stop.
+func (e *Engine) sendBatch(ctx context.Context, batch []store.OutboxItem, rep *Report) (left []store.OutboxItem, err error) {
+	items := make([]wire.SubmitItem, len(batch))
+	for i, it := range batch {
+		items[i] = WireItem(it)
+		if it.Fingerprint != "" && it.Fingerprint != items[i].Fingerprint() {
+			e.log.Warn("queued application changed since it was queued; the server may report a conflict", "id", it.ID)
+		}
+	}
+	rep.Batches++
+	resp, serr := e.api.Submit(ctx, items)
+	if serr != nil && len(resp.Results) == 0 {
+		if ctx.Err() != nil {
+			return nil, serr
+		}
+		if ae, ok := splittable(serr); ok {
+			if len(batch) > 1 {
+				mid := len(batch) / 2
+				l1, err := e.sendBatch(ctx, batch[:mid], rep)
+				if err != nil {
+					return l1, err
+				}
+				l2, err := e.sendBatch(ctx, batch[mid:], rep)
+				return append(l1, l2...), err
+			}
+			rep.Sent++
+			return nil, e.refuse(batch[0].ID, lifecycle.NeedsAttention, ae.FieldErrors,
+				fmt.Sprintf("the central API refused this application (HTTP %d %s): %s", ae.Status, ae.Code, ae.Message), rep)
+		}
+		rep.Sent += len(batch)
+		rep.Transient += len(batch)
+		return nil, fmt.Errorf("sending %d applications: %w", len(batch), serr)
+	}
+	// The server answered about some or all items: record each.
+	results := make(map[string]wire.ItemResult, len(resp.Results))
+	for _, r := range resp.Results {
+		if _, dup := results[r.ID]; !dup {
+			results[r.ID] = r
+		}
+	}
+	for _, it := range batch {
+		rep.Sent++
+		r, ok := results[it.ID]
+		var cause string
+		switch {
+		case !ok:
+			cause = "the central API did not answer for this application"
+		case r.Outcome == wire.Accepted && r.Tracking == "":
+			cause = "the central API accepted this application without a tracking number"
+		case r.Outcome == wire.Accepted:
+			if err := e.accept(it.ID, r, resp, rep); err != nil {
+				return left, err
+			}
+			continue
+		case r.Outcome == wire.Invalid:
+			if err := e.refuse(it.ID, lifecycle.NeedsAttention, r.Errors, r.Message, rep); err != nil {
+				return left, err
+			}
+			continue
+		case r.Outcome == wire.Conflict:
+			if err := e.refuse(it.ID, lifecycle.Conflict, r.Errors, r.Message, rep); err != nil {
+				return left, err
+			}
+			continue
+		case r.Outcome == wire.Retry:
+			cause = "the central API asked to send this application again later"
+			if r.Message != "" {
+				cause += ": " + r.Message
+			}
+		default:
+			cause = fmt.Sprintf("the central API answered with an unknown outcome %q", r.Outcome)
+		}
+		rep.Transient++
+		left = append(left, it)
+		if err := e.q.MarkFailed(it.ID, cause); err != nil {
+			return left, fmt.Errorf("recording a deferred application: %w", err)
+		}
+	}
+	if serr != nil {
+		return left, fmt.Errorf("sending %d applications: %w", len(batch), serr)
+	}
+	return left, nil
+}
+
+// accept records the server's receipt, in server time.
+func (e *Engine) accept(id string, r wire.ItemResult, resp wire.SubmitResponse, rep *Report) error {
+	a := store.Acceptance{Tracking: r.Tracking, VerificationCode: r.VerificationCode, Status: r.Status, At: r.AcceptedAt}
+	if !a.Status.IsServer() {
+		a.Status = lifecycle.Received
+	}
+	if a.At.IsZero() {
+		a.At = resp.ServerTime
+	}
+	if err := e.q.MarkAccepted(id, a); err != nil {
+		return fmt.Errorf("recording an accepted application: %w", err)
+	}
+	rep.Accepted++
+	if r.Duplicate {
+		rep.Duplicates++
+	}
+	e.publish(Event{Kind: Accepted, ID: id, Tracking: a.Tracking, AppStatus: a.Status, At: a.At})
+	return nil
+}
+
+// refuse records a final refusal (NeedsAttention or Conflict).
+func (e *Engine) refuse(id string, state lifecycle.Status, fes []catalog.FieldError, msg string, rep *Report) error {
+	if err := e.q.MarkRefused(id, store.Refusal{State: state, FieldErrors: fes, Message: msg}); err != nil {
+		return fmt.Errorf("recording a refused application: %w", err)
+	}
+	kind := Refused
+	if state == lifecycle.Conflict {
+		kind = Conflict
+		rep.Conflicts++
+	} else {
+		rep.Refused++
+	}
+	e.publish(Event{Kind: kind, ID: id, AppStatus: state, FieldErrors: fes, Message: msg})
+	return nil
+}
