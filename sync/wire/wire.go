@@ -91,7 +91,7 @@ func (it SubmitItem) Fingerprint() string {
 		Values         catalog.Values `json:"values"`
 		Attachments    []att          `json:"attachments"`
 		StaffID        string         `json:"staff_id"`
-	}{ID: it.ID, Service: it.Service, ServiceVersion: it.ServiceVersion, Values: it.Values, StaffID: it.StaffID}
+	}{ID: it.ID, Service: it.Service, ServiceVersion: it.ServiceVersion, Values: canonicalValues(it.Values), StaffID: it.StaffID}
 	for _, a := range it.Attachments {
 		fp.Attachments = append(fp.Attachments, att{a.SHA256, a.Type})
 	}
@@ -101,6 +101,21 @@ func (it SubmitItem) Fingerprint() string {
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// canonicalValues gives values the shape JSON decoding gives them (maps with
+// sorted keys instead of structs), so that a client holding an AttachmentRef
+// and a server holding the decoded map hash the same bytes.
+func canonicalValues(v catalog.Values) catalog.Values {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return v
+	}
+	var out catalog.Values
+	if json.Unmarshal(b, &out) != nil {
+		return v
+	}
+	return out
 }
 
 // Outcome is what became of one submitted item.

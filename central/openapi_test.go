@@ -1,0 +1,325 @@
+package central
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"civicdesk/app/lifecycle"
+	"civicdesk/sync/wire"
+)
+
+// schemaChecker checks JSON values against the subset of OpenAPI 3.0 schemas
+// the document uses: $ref, type, required, properties, additionalProperties,
+// items, enum and the date-time format.
+type schemaChecker struct{ doc map[string]any }
+
+func (c schemaChecker) resolve(s map[string]any) map[string]any {
+	for i := 0; i < 10; i++ {
+		ref, ok := s["$ref"].(string)
+		if !ok {
+			return s
+		}
+		var node any = c.doc
+		for _, part := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
+			m, _ := node.(map[string]any)
+			node = m[part]
+		}
+		next, ok := node.(map[string]any)
+		if !ok {
+			panic("unresolvable $ref " + ref)
+		}
+		s = next
+	}
+	panic("$ref loop")
+}
+
+func (c schemaChecker) check(v any, schema map[string]any, at string) []string {
+	s := c.resolve(schema)
+	var errs []string
+	fail := func(format string, args ...any) { errs = append(errs, at+": "+fmt.Sprintf(format, args...)) }
+	if enum, ok := s["enum"].([]any); ok && !slices.Contains(enum, v) {
+		fail("%v is not one of %v", v, enum)
+	}
+	switch typ, _ := s["type"].(string); typ {
+	case "object":
+		m, ok := v.(map[string]any)
+		if !ok {
+			fail("want an object, got %T", v)
+			return errs
+		}
+		props, _ := s["properties"].(map[string]any)
+		for _, r := range asStrings(s["required"]) {
+			if _, ok := m[r]; !ok {
+				fail("required property %q missing", r)
+			}
+		}
+		for k, pv := range m {
+			if ps, ok := props[k].(map[string]any); ok {
+				errs = append(errs, c.check(pv, ps, at+"."+k)...)
+				continue
+			}
+			switch ap := s["additionalProperties"].(type) {
+			case bool:
+				if !ap {
+					fail("property %q is not in the schema", k)
+				}
+			case map[string]any:
+				errs = append(errs, c.check(pv, ap, at+"."+k)...)
+			}
+		}
+	case "array":
+		a, ok := v.([]any)
+		if !ok {
+			fail("want an array, got %T", v)
+			return errs
+		}
+		if items, ok := s["items"].(map[string]any); ok {
+			for i, e := range a {
+				errs = append(errs, c.check(e, items, at+"["+strconv.Itoa(i)+"]")...)
+			}
+		}
+	case "string":
+		str, ok := v.(string)
+		if !ok {
+			fail("want a string, got %T", v)
+		} else if s["format"] == "date-time" {
+			if _, err := time.Parse(time.RFC3339Nano, str); err != nil {
+				fail("not a date-time: %v", err)
+			}
+		}
+	case "integer":
+		if n, ok := v.(float64); !ok || n != math.Trunc(n) {
+			fail("want an integer, got %v", v)
+		}
+	case "number":
+		if _, ok := v.(float64); !ok {
+			fail("want a number, got %T", v)
+		}
+	case "boolean":
+		if _, ok := v.(bool); !ok {
+			fail("want a boolean, got %T", v)
+		}
+	case "":
+	default:
+		fail("checker does not know type %q", typ)
+	}
+	return errs
+}
+
+func asStrings(v any) []string {
+	var out []string
+	a, _ := v.([]any)
+	for _, e := range a {
+		s, _ := e.(string)
+		out = append(out, s)
+	}
+	return out
+}
+
+func TestCheckerCatchesMistakes(t *testing.T) {
+	var doc map[string]any
+	if err := json.Unmarshal(openAPIDoc, &doc); err != nil {
+		t.Fatal(err)
+	}
+	c := schemaChecker{doc}
+	ref := map[string]any{"$ref": "#/components/schemas/Health"}
+	good := map[string]any{"service": wire.HealthService, "ok": true, "api_version": 1.0, "server_time": "2026-03-02T01:30:00Z"}
+	if errs := c.check(good, ref, "health"); len(errs) != 0 {
+		t.Fatalf("good value refused: %v", errs)
+	}
+	for name, mutate := range map[string]func(m map[string]any){
+		"missing required": func(m map[string]any) { delete(m, "ok") },
+		"wrong type":       func(m map[string]any) { m["api_version"] = "1" },
+		"not an integer":   func(m map[string]any) { m["api_version"] = 1.5 },
+		"bad enum":         func(m map[string]any) { m["service"] = "portal" },
+		"bad date-time":    func(m map[string]any) { m["server_time"] = "yesterday" },
+	} {
+		bad := map[string]any{}
+		for k, v := range good {
+			bad[k] = v
+		}
+		mutate(bad)
+		if errs := c.check(bad, ref, "health"); len(errs) == 0 {
+			t.Errorf("%s: not caught", name)
+		}
+	}
+}
+
+// operation is one path+method of the document.
+type operation struct {
+	path, method string
+	op           map[string]any
+}
+
+func loadOperations(t *testing.T) (map[string]any, []operation) {
+	t.Helper()
+	var doc map[string]any
+	if err := json.Unmarshal(openAPIDoc, &doc); err != nil {
+		t.Fatalf("openapi.json is not JSON: %v", err)
+	}
+	if v, _ := doc["openapi"].(string); !strings.HasPrefix(v, "3.0.") {
+		t.Fatalf("openapi version %q", v)
+	}
+	var ops []operation
+	paths, _ := doc["paths"].(map[string]any)
+	for p, item := range paths {
+		for m, op := range item.(map[string]any) {
+			ops = append(ops, operation{p, strings.ToUpper(m), op.(map[string]any)})
+		}
+	}
+	return doc, ops
+}
+
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	f := newFixture(t)
+	_, ops := loadOperations(t)
+	inDoc := map[string]bool{}
+	for _, o := range ops {
+		inDoc[o.method+" "+o.path] = true
+	}
+	served := map[string]bool{}
+	for _, rt := range f.srv.routes() {
+		served[rt.method+" "+rt.path] = true
+		if !inDoc[rt.method+" "+rt.path] {
+			t.Errorf("route %s %s is not in openapi.json", rt.method, rt.path)
+		}
+	}
+	for _, o := range ops {
+		key := o.method + " " + o.path
+		if !served[key] {
+			t.Errorf("openapi.json has %s but the handler has no such route", key)
+		}
+		// Probe the real handler: the route exists (no unknown_path, no 405).
+		path := strings.ReplaceAll(o.path, "{tracking}", "XZ20260302000001")
+		resp, b := f.do(request{method: o.method, path: path})
+		var e wire.Error
+		json.Unmarshal(b, &e)
+		if resp.StatusCode == http.StatusMethodNotAllowed || (resp.StatusCode == http.StatusNotFound && e.Code == codeUnknownPath) {
+			t.Errorf("%s is not routed: %d %s", key, resp.StatusCode, b)
+		}
+		if _, ok := o.op["responses"].(map[string]any); !ok {
+			t.Errorf("%s has no responses", key)
+		}
+	}
+}
+
+func TestOpenAPIAgainstServer(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.MaxItems = 3; o.MaxBody = 4096 })
+	doc, ops := loadOperations(t)
+	checker := schemaChecker{doc}
+	byKey := map[string]map[string]any{}
+	for _, o := range ops {
+		byKey[o.method+" "+o.path] = o.op
+	}
+	code, _ := f.srv.MintEnrollCode(time.Hour)
+	expired, _ := f.srv.MintEnrollCode(time.Second)
+	staff := f.staffToken()
+	var enrolled wire.EnrollResponse
+	f.doJSON(request{method: "POST", path: wire.PathEnroll, body: wire.EnrollRequest{Code: code, Kind: "kiosk"}}, 200, &enrolled)
+	tok := enrolled.Token
+	res := f.submit(tok, newItem(validValues()), newItem(validValues()))
+	f.clock.Advance(2 * time.Second)
+	_, catBody := f.do(request{method: "GET", path: wire.PathCatalog, token: tok})
+	etag := `"` + sha256Hex(catBody) + `"`
+	statusPath := wire.PathBackoffice + "/{tracking}/status"
+	bad := newItem(validValues())
+	bad.Values["phone"] = "12345"
+
+	calls := []struct {
+		op   string // "METHOD path-template"
+		rq   request
+		want int
+	}{
+		{"GET " + wire.PathHealth, request{path: wire.PathHealth}, 200},
+		{"GET " + PathOpenAPI, request{path: PathOpenAPI}, 200},
+		{"POST " + wire.PathEnroll, request{path: wire.PathEnroll, body: wire.EnrollRequest{Code: code}}, 410},
+		{"POST " + wire.PathEnroll, request{path: wire.PathEnroll, body: wire.EnrollRequest{Code: expired}}, 410},
+		{"POST " + wire.PathEnroll, request{path: wire.PathEnroll, body: wire.EnrollRequest{Code: "WRONG"}}, 401},
+		{"POST " + wire.PathEnroll, request{path: wire.PathEnroll, raw: []byte("{")}, 400},
+		{"POST " + wire.PathEnroll, request{path: wire.PathEnroll, raw: []byte("{}"), header: map[string]string{"Content-Type": "text/plain"}}, 415},
+		{"GET " + wire.PathCatalog, request{path: wire.PathCatalog, token: tok}, 200},
+		{"GET " + wire.PathCatalog, request{path: wire.PathCatalog, token: tok, header: map[string]string{"If-None-Match": etag}}, 304},
+		{"GET " + wire.PathCatalog, request{path: wire.PathCatalog}, 401},
+		{"POST " + wire.PathSubmit, request{path: wire.PathSubmit, token: tok, body: wire.SubmitRequest{Items: []wire.SubmitItem{newItem(validValues()), bad}}}, 200},
+		{"POST " + wire.PathSubmit, request{path: wire.PathSubmit, token: tok, body: wire.SubmitRequest{Items: []wire.SubmitItem{newItem(validValues())}}, gzip: true}, 200},
+		{"POST " + wire.PathSubmit, request{path: wire.PathSubmit, token: tok, raw: []byte(`{"items":[`)}, 400},
+		{"POST " + wire.PathSubmit, request{path: wire.PathSubmit, token: tok, raw: []byte(`{"items":[` + strings.Repeat(`{},`, 2000) + `{}]}`)}, 413},
+		{"POST " + wire.PathSubmit, request{path: wire.PathSubmit, token: tok, raw: []byte(`{"items":[{},{},{},{}]}`)}, 413},
+		{"POST " + wire.PathSubmit, request{path: wire.PathSubmit, token: tok, raw: []byte(`{}`), header: map[string]string{"Content-Encoding": "br"}}, 415},
+		{"POST " + wire.PathSubmit, request{path: wire.PathSubmit, body: wire.SubmitRequest{}}, 401},
+		{"GET " + wire.PathChanges, request{path: wire.PathChanges + "?limit=1", token: tok}, 200},
+		{"GET " + wire.PathChanges, request{path: wire.PathChanges + "?cursor=x", token: tok}, 400},
+		{"GET " + wire.PathChanges, request{path: wire.PathChanges}, 401},
+		{"POST " + wire.PathTrack, request{path: wire.PathTrack, token: tok, body: wire.TrackRequest{Tracking: res[0].Tracking, VerificationCode: res[0].VerificationCode}}, 200},
+		{"POST " + wire.PathTrack, request{path: wire.PathTrack, token: tok, body: wire.TrackRequest{Tracking: res[0].Tracking, VerificationCode: "x"}}, 404},
+		{"POST " + wire.PathTrack, request{path: wire.PathTrack, token: tok, raw: []byte(`[]`)}, 400},
+		{"POST " + wire.PathTrack, request{path: wire.PathTrack, token: tok, raw: []byte(`{"tracking":"` + strings.Repeat("9", 70000) + `"}`)}, 413},
+		{"POST " + wire.PathTrack, request{path: wire.PathTrack, token: tok, raw: []byte(`{}`), header: map[string]string{"Content-Type": "application/xml"}}, 415},
+		{"POST " + wire.PathTrack, request{path: wire.PathTrack, body: wire.TrackRequest{}}, 401},
+		{"GET " + wire.PathBackoffice, request{path: wire.PathBackoffice, token: staff}, 200},
+		{"GET " + wire.PathBackoffice, request{path: wire.PathBackoffice + "?status=queued", token: staff}, 400},
+		{"GET " + wire.PathBackoffice, request{path: wire.PathBackoffice, token: tok}, 401},
+		{"POST " + statusPath, request{path: wire.PathBackoffice + "/" + res[0].Tracking + "/status", token: staff, body: wire.StatusUpdate{Status: lifecycle.Completed}}, 200},
+		{"POST " + statusPath, request{path: wire.PathBackoffice + "/" + res[0].Tracking + "/status", token: staff, body: wire.StatusUpdate{Status: lifecycle.InReview}}, 409},
+		{"POST " + statusPath, request{path: wire.PathBackoffice + "/XZ0/status", token: staff, body: wire.StatusUpdate{Status: lifecycle.InReview}}, 404},
+		{"POST " + statusPath, request{path: wire.PathBackoffice + "/" + res[1].Tracking + "/status", token: staff, body: wire.StatusUpdate{Status: lifecycle.Draft}}, 400},
+		{"POST " + statusPath, request{path: wire.PathBackoffice + "/" + res[1].Tracking + "/status", token: staff, raw: []byte(`{"status":"` + strings.Repeat("a", 70000) + `"}`)}, 413},
+		{"POST " + statusPath, request{path: wire.PathBackoffice + "/" + res[1].Tracking + "/status", token: staff, raw: []byte(`{}`), header: map[string]string{"Content-Type": "text/csv"}}, 415},
+		{"POST " + statusPath, request{path: wire.PathBackoffice + "/" + res[1].Tracking + "/status", token: tok, body: wire.StatusUpdate{Status: lifecycle.InReview}}, 401},
+	}
+	exercised := map[string]bool{}
+	for i, c := range calls {
+		t.Run(fmt.Sprintf("%02d %s %d", i, c.op, c.want), func(t *testing.T) {
+			op, ok := byKey[c.op]
+			if !ok {
+				t.Fatalf("operation %s not in the document", c.op)
+			}
+			exercised[c.op] = true
+			rq := c.rq
+			rq.method = strings.Fields(c.op)[0]
+			resp, body := f.do(rq)
+			if resp.StatusCode != c.want {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, c.want, body)
+			}
+			responses := op["responses"].(map[string]any)
+			r, ok := responses[strconv.Itoa(resp.StatusCode)].(map[string]any)
+			if !ok {
+				t.Fatalf("status %d is not documented for %s", resp.StatusCode, c.op)
+			}
+			r = checker.resolve(r)
+			content, _ := r["content"].(map[string]any)
+			if content == nil {
+				if len(body) != 0 {
+					t.Fatalf("documented without a body, got %s", body)
+				}
+				return
+			}
+			media, ok := content["application/json"].(map[string]any)
+			if !ok {
+				t.Fatalf("response %d of %s has no application/json content", resp.StatusCode, c.op)
+			}
+			if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+				t.Fatalf("Content-Type %q", ct)
+			}
+			var v any
+			if err := json.Unmarshal(body, &v); err != nil {
+				t.Fatalf("body is not JSON: %v", err)
+			}
+			if errs := checker.check(v, media["schema"].(map[string]any), "body"); len(errs) != 0 {
+				t.Fatalf("body does not match the schema:\n%s\nbody: %.500s", strings.Join(errs, "\n"), body)
+			}
+		})
+	}
+	for _, o := range ops {
+		if !exercised[o.method+" "+o.path] {
+			t.Errorf("%s %s is never exercised", o.method, o.path)
+		}
+	}
+}
