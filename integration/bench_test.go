@@ -1,0 +1,102 @@
+package integration
+
+import (
+	"bytes"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"civicdesk/app/store"
+)
+
+// Edge-Lossy (Facebook ATC), from NETWORK-PROFILES.md. Toxiproxy's bandwidth
+// rate is in KB/s (1000 bytes); it has no packet-loss toxic, so the 1 % loss
+// of the profile is not emulated.
+const (
+	edgeUpKBps   = 25  // 200 kbit/s
+	edgeDownKBps = 30  // 240 kbit/s
+	edgeUpMs     = 440 // delay client -> server
+	edgeDownMs   = 400 // delay server -> client
+)
+
+func edgeLossy(e *centralEnv) {
+	e.toxic("up-bw", "bandwidth", "upstream", map[string]any{"rate": edgeUpKBps})
+	e.toxic("down-bw", "bandwidth", "downstream", map[string]any{"rate": edgeDownKBps})
+	e.toxic("up-lat", "latency", "upstream", map[string]any{"latency": edgeUpMs})
+	e.toxic("down-lat", "latency", "downstream", map[string]any{"latency": edgeDownMs})
+}
+
+// BenchmarkDrainEdgeLossy drains 200 queued applications through an
+// Edge-Lossy link, with the default batching and with one item per request,
+// and reports wall time next to the link limit:
+// request bytes / up rate + response bytes / down rate + round trips x RTT.
+func BenchmarkDrainEdgeLossy(b *testing.B) {
+	for _, bc := range []struct {
+		name  string
+		batch int
+	}{{"batch=default", 0}, {"batch=1", 1}} {
+		b.Run(bc.name, func(b *testing.B) {
+			for range b.N {
+				e := startCentral(b)
+				url := e.withProxy()
+				var cnt counter
+				d := e.newDevice(b, url, deviceOpt{batch: bc.batch, timeout: 2 * time.Minute, dial: cnt.dial})
+				ids := d.submitN(b, 200)
+				edgeLossy(e)
+				reqs0 := e.requests.Load()
+				start := time.Now()
+				d.drain(b, 3)
+				wall := time.Since(start)
+				exactlyOnce(b, e, d, ids)
+
+				rtt := float64(edgeUpMs+edgeDownMs) / 1000
+				trips := float64(e.requests.Load()-reqs0) + float64(cnt.conns.Load()) // one per request, one per TCP handshake
+				limit := float64(cnt.up.Load())/(edgeUpKBps*1000) + float64(cnt.down.Load())/(edgeDownKBps*1000) + trips*rtt
+				b.ReportMetric(wall.Seconds(), "wall-s")
+				b.ReportMetric(limit, "link-limit-s")
+				b.ReportMetric(wall.Seconds()/limit, "x-limit")
+				b.ReportMetric(float64(cnt.up.Load()), "bytes-up")
+				b.ReportMetric(float64(cnt.down.Load()), "bytes-down")
+				b.ReportMetric(trips, "round-trips")
+			}
+		})
+	}
+}
+
+// BenchmarkQueue100k times `hallctl queue` over a store of 100,000
+// applications and reports its peak RSS.
+func BenchmarkQueue100k(b *testing.B) {
+	bin := filepath.Join(b.TempDir(), "hallctl")
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/hallctl").CombinedOutput(); err != nil {
+		b.Fatalf("build hallctl: %v\n%s", err, out)
+	}
+	dir := b.TempDir()
+	st, err := store.Open(store.Options{Dir: dir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	svc, values := sampleApplication(1)
+	for range 100_000 {
+		if _, err := st.Submit(store.NewApplication{Service: svc.Code, ServiceVersion: svc.Version, Values: values}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := st.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		var out bytes.Buffer
+		cmd := exec.Command(bin, "--data", dir, "queue")
+		cmd.Stdout = &out
+		start := time.Now()
+		if err := cmd.Run(); err != nil {
+			b.Fatalf("hallctl queue: %v", err)
+		}
+		b.ReportMetric(time.Since(start).Seconds(), "wall-s")
+		ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+		b.ReportMetric(float64(ru.Maxrss)/1024, "peak-RSS-MiB")
+	}
+}
