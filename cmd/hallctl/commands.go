@@ -450,12 +450,13 @@ func cmdSync(ctx context.Context, g *globals, args []string) error {
 	}
 	events, cancel := eng.Subscribe(64)
 	defer cancel()
+	p := &eventPrinter{g: g}
 	done := make(chan error, 1)
 	go func() { done <- eng.Run(ctx) }()
 	for {
 		select {
 		case ev := <-events:
-			printEvent(g, ev)
+			p.print(ev)
 		case err := <-done:
 			if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
 				return err
@@ -465,20 +466,45 @@ func cmdSync(ctx context.Context, g *globals, args []string) error {
 	}
 }
 
-func printEvent(g *globals, ev engine.Event) {
+// eventPrinter prints what a person watching a sync wants to see: what
+// happened to applications, and when the device goes on- or offline.
+type eventPrinter struct {
+	g         *globals
+	lastState engine.State
+}
+
+func (p *eventPrinter) print(ev engine.Event) {
+	g := p.g
 	ts := time.Now().Format("15:04:05")
 	if g.json {
 		_ = json.NewEncoder(g.stdout).Encode(map[string]any{"time": ts, "event": ev})
 		return
 	}
-	switch {
-	case ev.ID != "":
-		fmt.Fprintf(g.stdout, "%s  %-20s %s %s\n", ts, ev.Kind, ev.ID, ev.Tracking)
-	default:
+	switch ev.Kind {
+	case engine.StatusChanged:
 		st := ev.Status
-		line := fmt.Sprintf("%s  %-20s %s, %d waiting", ts, ev.Kind, st.State, st.Pending)
+		if st.State == engine.Syncing || st.State == p.lastState {
+			return
+		}
+		p.lastState = st.State
+		line := fmt.Sprintf("%s  %s, %d waiting", ts, st.State, st.Pending)
 		if st.LastError != "" {
-			line += ", last error: " + st.LastError
+			line += "; last error: " + st.LastError
+		}
+		fmt.Fprintln(g.stdout, line)
+	case engine.SyncFinished:
+		if r := ev.Report; r != nil && r.Sent > 0 {
+			fmt.Fprintf(g.stdout, "%s  sent %d, accepted %d, %d waiting\n", ts, r.Sent, r.Accepted, ev.Status.Pending)
+		}
+	case engine.CatalogUpdated:
+		fmt.Fprintf(g.stdout, "%s  catalog updated\n", ts)
+	default:
+		line := fmt.Sprintf("%s  %s %s: %s", ts, ev.ID, ev.Tracking, ev.AppStatus)
+		if n := ev.Note.In(catalog.LangEn); n != "" {
+			line += " (" + n + ")"
+		}
+		if ev.Message != "" {
+			line += ": " + ev.Message
 		}
 		fmt.Fprintln(g.stdout, line)
 	}

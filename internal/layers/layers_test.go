@@ -11,6 +11,7 @@ import (
 var fyneFree = []string{
 	"civicdesk/app/catalog/...",
 	"civicdesk/app/lifecycle/...",
+	"civicdesk/app/fingerprint/...",
 	"civicdesk/app/store/...",
 	"civicdesk/sync/...",
 	"civicdesk/central/...",

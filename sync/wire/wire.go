@@ -3,12 +3,10 @@
 package wire
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"time"
 
 	"civicdesk/app/catalog"
+	"civicdesk/app/fingerprint"
 	"civicdesk/app/lifecycle"
 )
 
@@ -76,46 +74,14 @@ type Attachment struct {
 	Data   []byte `json:"data"`
 }
 
-// Fingerprint is the SHA-256 (hex) of what the application says, not when it
-// was made: the same id with the same fingerprint is a retry, the same id with
-// another fingerprint is a conflict. Client and server compute it the same way.
+// Fingerprint is the content hash of the item (see package fingerprint):
+// client and server compute it the same way.
 func (it SubmitItem) Fingerprint() string {
-	type att struct {
-		SHA256 string `json:"sha256"`
-		Type   string `json:"type"`
-	}
-	fp := struct {
-		ID             string         `json:"id"`
-		Service        string         `json:"service"`
-		ServiceVersion int            `json:"service_version"`
-		Values         catalog.Values `json:"values"`
-		Attachments    []att          `json:"attachments"`
-		StaffID        string         `json:"staff_id"`
-	}{ID: it.ID, Service: it.Service, ServiceVersion: it.ServiceVersion, Values: canonicalValues(it.Values), StaffID: it.StaffID}
+	c := fingerprint.Content{ID: it.ID, Service: it.Service, ServiceVersion: it.ServiceVersion, Values: it.Values, StaffID: it.StaffID}
 	for _, a := range it.Attachments {
-		fp.Attachments = append(fp.Attachments, att{a.SHA256, a.Type})
+		c.Attachments = append(c.Attachments, fingerprint.Attachment{SHA256: a.SHA256, Type: a.Type})
 	}
-	b, err := json.Marshal(fp) // map keys are sorted: canonical enough for one encoder
-	if err != nil {
-		return ""
-	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
-}
-
-// canonicalValues gives values the shape JSON decoding gives them (maps with
-// sorted keys instead of structs), so that a client holding an AttachmentRef
-// and a server holding the decoded map hash the same bytes.
-func canonicalValues(v catalog.Values) catalog.Values {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return v
-	}
-	var out catalog.Values
-	if json.Unmarshal(b, &out) != nil {
-		return v
-	}
-	return out
+	return fingerprint.Of(c)
 }
 
 // Outcome is what became of one submitted item.
