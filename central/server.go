@@ -198,7 +198,7 @@ func (s *Server) buildHandler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errUnknownPath())
 	})
-	return s.middleware(mux)
+	return compressed(s.middleware(mux))
 }
 
 func errUnknownPath() error {

@@ -21,11 +21,15 @@ const (
 	edgeDownMs   = 400 // delay server -> client
 )
 
+// edgeLossy shapes the proxy. Latency comes before bandwidth: Toxiproxy's
+// latency toxic holds a chunk until latency has passed since it was read, so
+// placed after the bandwidth toxic it would absorb the transfer time and the
+// link would be faster than the profile.
 func edgeLossy(e *centralEnv) {
-	e.toxic("up-bw", "bandwidth", "upstream", map[string]any{"rate": edgeUpKBps})
-	e.toxic("down-bw", "bandwidth", "downstream", map[string]any{"rate": edgeDownKBps})
 	e.toxic("up-lat", "latency", "upstream", map[string]any{"latency": edgeUpMs})
 	e.toxic("down-lat", "latency", "downstream", map[string]any{"latency": edgeDownMs})
+	e.toxic("up-bw", "bandwidth", "upstream", map[string]any{"rate": edgeUpKBps})
+	e.toxic("down-bw", "bandwidth", "downstream", map[string]any{"rate": edgeDownKBps})
 }
 
 // BenchmarkDrainEdgeLossy drains 200 queued applications through an

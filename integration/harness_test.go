@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -274,7 +275,17 @@ func sampleApplication(i int) (*catalog.Service, catalog.Values) {
 	}{&v}); err != nil {
 		panic(err)
 	}
-	v[sampleIDField] = idNumber(fmt.Sprintf("320302199%01d%02d%02d%03d", i%10, 1+i%12, 1+i%28, i%1000))
+	// Vary the applicant as real queues do, so that compression is not flattered.
+	rng := rand.New(rand.NewPCG(uint64(i), 7))
+	pick := func(xs []string) string { return xs[rng.IntN(len(xs))] }
+	districts := []string{"320302", "320303", "320305", "320311", "320312", "320321", "320322", "320324", "320381", "320382"}
+	v[sampleIDField] = idNumber(fmt.Sprintf("%s19%02d%02d%02d%03d", pick(districts), 40+rng.IntN(60), 1+rng.IntN(12), 1+rng.IntN(28), rng.IntN(1000)))
+	v["insured_name"] = pick([]string{"王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙"}) +
+		pick([]string{"秀英", "建国", "桂兰", "志强", "海燕", "明", "丽娟", "伟", "淑珍", "子涵", "浩然", "雨桐"})
+	v["phone"] = fmt.Sprintf("1%d%09d", 3+rng.IntN(7), rng.IntN(1_000_000_000))
+	v["district"] = pick(districts)
+	v["address"] = fmt.Sprintf("江苏省徐州市%s%d号%d单元%d室", pick([]string{"中山北路", "淮海东路", "解放南路", "和平路", "建国西路", "复兴北路"}),
+		1+rng.IntN(300), 1+rng.IntN(6), 101+rng.IntN(1800))
 	return svc, v
 }
 
