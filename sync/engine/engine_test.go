@@ -373,7 +373,7 @@ func TestCatalogETag(t *testing.T) {
 		t.Fatalf("first round %+v, %v; want the catalog fetched", rep, err)
 	}
 	etag, body, _ := r.q.CachedCatalog()
-	if etag != `"c1"` || !strings.Contains(string(body), `"svc"`) {
+	if etag != `"c1"` || !strings.Contains(string(body), `"residence_permit"`) {
 		t.Errorf("cached %q %q", etag, body)
 	}
 	rep, err = r.sync(t)
@@ -387,6 +387,26 @@ func TestCatalogETag(t *testing.T) {
 	})
 	if n := r.q.Calls("PutCatalog"); n != 1 {
 		t.Errorf("PutCatalog called %d times", n)
+	}
+}
+
+// A catalog the device cannot read never replaces the one it works with.
+func TestCatalogUnreadableKeepsTheCachedOne(t *testing.T) {
+	r := newRig(t, serverNow, nil)
+	if _, err := r.sync(t); err != nil {
+		t.Fatal(err)
+	}
+	r.srv.do(func() {
+		r.srv.catETag = `"c2"`
+		r.srv.catBody = []byte(`{"version":"2","services":[{"code":"svc"}]}`)
+	})
+	_, err := r.sync(t)
+	if !errors.Is(err, ErrBadCatalog) {
+		t.Fatalf("sync with an unreadable catalog: %v, want ErrBadCatalog", err)
+	}
+	etag, body, _ := r.q.CachedCatalog()
+	if etag != `"c1"` || !strings.Contains(string(body), `"residence_permit"`) {
+		t.Fatalf("the cached catalog was replaced: %q", etag)
 	}
 }
 

@@ -13,5 +13,8 @@ var (
 	ErrServerNotReady = errors.New("central API reports it is not ready (maintenance?): the engine will try again later")
 	// ErrStuckCursor: the changes feed announced more pages without moving
 	// its cursor. The engine stops pulling and tries again later.
+	// ErrBadCatalog: the central API sent a catalog this version cannot
+	// read; the cached catalog stays in use.
+	ErrBadCatalog  = errors.New("central API sent a catalog this device cannot read; the cached catalog stays in use (tell the central API's operator)")
 	ErrStuckCursor = errors.New("central API changes feed did not move its cursor: the engine will try again later")
 )

@@ -15,6 +15,7 @@ import (
 
 	"civicdesk/app/catalog"
 	"civicdesk/app/lifecycle"
+	"civicdesk/assets"
 	"civicdesk/sync/wire"
 )
 
@@ -58,8 +59,7 @@ func newFakeCentral(t *testing.T) *fakeCentral {
 	f := &fakeCentral{t: t, now: serverNow, outcome: map[string]wire.Outcome{}, badBatch: map[string]bool{}, omit: map[string]bool{},
 		accepted: map[string]wire.ItemResult{}, acceptCount: map[string]int{},
 		catETag: `"c1"`, seen: make(chan struct{}, 100)}
-	body, _ := json.Marshal(catalog.Catalog{Version: "1", Services: []catalog.Service{{Code: "svc", Version: 1}}})
-	f.catBody = body
+	f.catBody = assets.CatalogJSON
 	f.srv = httptest.NewUnstartedServer(http.HandlerFunc(f.serve))
 	f.srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		if s == http.StateNew {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"civicdesk/app/catalog"
 	"civicdesk/app/store"
 )
 
@@ -59,6 +60,10 @@ func (e *Engine) refreshCatalog(ctx context.Context, rep *Report) error {
 	}
 	if notModified {
 		return nil
+	}
+	if _, err := catalog.Decode(body); err != nil {
+		// Keep the catalog the screens work with; the operator must fix the server's.
+		return fmt.Errorf("%w: %v", ErrBadCatalog, err)
 	}
 	if err := e.q.PutCatalog(newETag, body); err != nil {
 		return fmt.Errorf("caching the catalog: %w", err)
