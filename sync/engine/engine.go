@@ -29,13 +29,16 @@ var _ API = (*client.Client)(nil)
 
 // Config tunes the engine. The zero value gives the defaults.
 type Config struct {
-	BatchItems   int           // items per batch, default 50
-	BatchBytes   int           // bytes per batch (sum of OutboxItem.Size), default 256 KiB
-	Interval     time.Duration // periodic sync, default 60s
-	RetryMin     time.Duration // engine backoff after a failed round, full jitter: default 5s
-	RetryMax     time.Duration // and its cap, default 5min
-	ChangesLimit int           // changes per page, default 200
-	Clock        Clock         // default SystemClock
+	BatchItems int           // items per batch, default 50
+	BatchBytes int           // bytes per batch (sum of OutboxItem.Size), default 256 KiB
+	Interval   time.Duration // periodic sync, default 60s
+	RetryMin   time.Duration // engine backoff after a failed round, full jitter: default 5s
+	RetryMax   time.Duration // and its cap, default 5min
+	// OfflineProbe caps the wait while the network is unreachable, so that
+	// a sync follows soon after connectivity returns: default 20s.
+	OfflineProbe time.Duration
+	ChangesLimit int   // changes per page, default 200
+	Clock        Clock // default SystemClock
 	Rand         func() float64
 	Logger       *slog.Logger // default discard
 	NoCatalog    bool         // skip the catalog refresh
@@ -48,6 +51,7 @@ const (
 	DefaultInterval     = 60 * time.Second
 	DefaultRetryMin     = 5 * time.Second
 	DefaultRetryMax     = 5 * time.Minute
+	DefaultOfflineProbe = 20 * time.Second
 	DefaultChangesLimit = 200
 )
 
@@ -129,6 +133,9 @@ func New(q Queue, api API, cfg Config) *Engine {
 	}
 	if cfg.RetryMax <= 0 {
 		cfg.RetryMax = DefaultRetryMax
+	}
+	if cfg.OfflineProbe <= 0 {
+		cfg.OfflineProbe = DefaultOfflineProbe
 	}
 	if cfg.RetryMax < cfg.RetryMin {
 		cfg.RetryMax = cfg.RetryMin
@@ -284,6 +291,12 @@ func (e *Engine) round(ctx context.Context) (Report, error) {
 		} else {
 			e.nextDelay = client.FullJitter(e.cfg.RetryMin, e.cfg.RetryMax, e.streak, e.cfg.Rand)
 			e.streak++
+			// Unreachable network: probe often, so a sync follows soon after
+			// connectivity returns (a probe costs one small GET). A server
+			// that answers with errors keeps the full backoff.
+			if errors.Is(err, client.ErrOffline) && !reached {
+				e.nextDelay = min(e.nextDelay, e.cfg.OfflineProbe)
+			}
 		}
 		e.st.ConsecutiveFailures = e.streak
 		e.st.NextAttempt = now.Add(e.nextDelay)

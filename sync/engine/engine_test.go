@@ -539,6 +539,33 @@ func TestRunTriggerTimerAndBackoff(t *testing.T) {
 	}
 }
 
+// While the network is unreachable the engine probes every OfflineProbe at
+// most, however long the backoff has grown; a server answering 503 keeps
+// the full backoff.
+func TestOfflineProbeCapsTheBackoff(t *testing.T) {
+	r := newRig(t, serverNow, func(c *Config) {
+		c.NoCatalog = true
+		c.RetryMin, c.RetryMax, c.OfflineProbe = time.Minute, time.Hour, 20*time.Second
+		c.Rand = func() float64 { return 1 }
+	})
+	events, cancelSub := r.eng.Subscribe(100)
+	defer cancelSub()
+	r.srv.srv.Close() // connection refused: the network is gone
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go r.eng.Run(ctx)
+	for i := 1; i <= 3; i++ {
+		if ev := next(t, events, SyncFinished); ev.Status.State != Offline {
+			t.Fatalf("round %d: state %s, want offline", i, ev.Status.State)
+		}
+		waitFor(t, r.clock, i)
+		if d, _ := r.clock.NextWait(); d != 20*time.Second {
+			t.Fatalf("offline round %d waits %v, want the 20s probe", i, d)
+		}
+		r.clock.Advance(20 * time.Second)
+	}
+}
+
 // waitFor blocks until Run has asked the clock for its n-th wait.
 func waitFor(t *testing.T, c *enginetest.FakeClock, n int) {
 	t.Helper()
