@@ -1,5 +1,7 @@
 package catalog
 
+import "sort"
+
 // Stable FieldError codes. Screens translate them; the central API returns them.
 const (
 	CodeRequired           = "required"
@@ -46,4 +48,15 @@ var messages = map[string]string{
 	CodeAttachmentType:     "this file type is not accepted; attach one of the accepted types",
 	CodeAttachmentTooLarge: "the file is too large: attach a file of at most {max} bytes",
 	CodeAttachmentInvalid:  "the attachment reference is incomplete; attach the file again",
+}
+
+// Codes lists every error code the validator can produce, sorted, so that
+// the screens' translations can be checked for completeness.
+func Codes() []string {
+	out := make([]string, 0, len(messages))
+	for c := range messages {
+		out = append(out, c)
+	}
+	sort.Strings(out)
+	return out
 }

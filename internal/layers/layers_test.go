@@ -12,6 +12,7 @@ var fyneFree = []string{
 	"civicdesk/app/catalog/...",
 	"civicdesk/app/lifecycle/...",
 	"civicdesk/app/fingerprint/...",
+	"civicdesk/app/i18n/...",
 	"civicdesk/app/store/...",
 	"civicdesk/sync/...",
 	"civicdesk/central/...",
