@@ -1,0 +1,49 @@
+// Package ui holds the screens both shells (kiosk and phone) share: the
+// service catalog, the form wizard, review and consent, the receipt, the
+// status lookup and the sync indicator, with the theme and navigation they
+// use. Screens never speak HTTP or bbolt: they call the store and the sync
+// engine through Deps and listen to the engine's events.
+package ui
+
+import (
+	"context"
+	"time"
+
+	"civicdesk/app/catalog"
+	"civicdesk/app/i18n"
+	"civicdesk/app/store"
+	"civicdesk/sync/engine"
+	"civicdesk/sync/wire"
+)
+
+// Sync is what the screens need from the sync engine (*engine.Engine
+// implements it; tests use a fake).
+type Sync interface {
+	Status() engine.Status
+	Subscribe(buf int) (<-chan engine.Event, func())
+	Trigger()
+}
+
+// Deps are the services a screen may use.
+type Deps struct {
+	Store *store.Store
+	Sync  Sync
+	Loc   *i18n.Localizer
+	// Catalog returns the catalog in use (cached from the central API, or
+	// the embedded one).
+	Catalog func() *catalog.Catalog
+	// Now is the clock (device time), injected so tests never sleep.
+	Now func() time.Time
+	// Track asks the central API about an application; nil when the device
+	// has no API.
+	Track func(ctx context.Context, tracking, code string) (wire.TrackResponse, error)
+	// TrackURL is what a receipt's QR code encodes for a tracking number
+	// and its verification code.
+	TrackURL func(tracking, code string) string
+}
+
+// TrackLink is the default receipt QR content: a civicdesk tracking link
+// that the kiosk's scanner and the status screen understand.
+func TrackLink(tracking, code string) string {
+	return "civicdesk://track?no=" + tracking + "&code=" + code
+}
