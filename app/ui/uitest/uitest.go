@@ -107,4 +107,3 @@ func Deps(t testing.TB, policy store.Policy) (*ui.Deps, *FakeSync) {
 	}
 	return d, fs
 }
-
