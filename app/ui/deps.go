@@ -40,6 +40,17 @@ type Deps struct {
 	// TrackURL is what a receipt's QR code encodes for a tracking number
 	// and its verification code.
 	TrackURL func(tracking, code string) string
+	// Touch is called by screens on every user action (a tap, a keystroke,
+	// a choice), so the kiosk's guest-session timer knows someone is there.
+	// Never nil: use Deps.Touched.
+	Touch func()
+}
+
+// Touched reports user activity, if anyone listens.
+func (d *Deps) Touched() {
+	if d.Touch != nil {
+		d.Touch()
+	}
 }
 
 // TrackLink is the default receipt QR content: a civicdesk tracking link
