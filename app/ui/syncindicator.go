@@ -3,6 +3,7 @@ package ui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/data/binding"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -14,15 +15,15 @@ import (
 type SyncIndicator struct {
 	d      *Deps
 	icon   *widget.Icon
-	label  *widget.Label
+	text   binding.String // bound to the label; safe to read from any goroutine
 	obj    fyne.CanvasObject
 	cancel func()
 }
 
 // NewSyncIndicator subscribes to the engine and shows its status.
 func NewSyncIndicator(d *Deps) *SyncIndicator {
-	s := &SyncIndicator{d: d, icon: widget.NewIcon(theme.ConfirmIcon()), label: widget.NewLabel("")}
-	s.obj = container.NewHBox(s.icon, s.label)
+	s := &SyncIndicator{d: d, icon: widget.NewIcon(theme.ConfirmIcon()), text: binding.NewString()}
+	s.obj = container.NewHBox(s.icon, widget.NewLabelWithData(s.text))
 	events, cancel := d.Sync.Subscribe(16)
 	s.cancel = cancel
 	s.Update(d.Sync.Status())
@@ -42,7 +43,10 @@ func NewSyncIndicator(d *Deps) *SyncIndicator {
 func (s *SyncIndicator) Object() fyne.CanvasObject { return s.obj }
 
 // Text is what the indicator says now (for tests).
-func (s *SyncIndicator) Text() string { return s.label.Text }
+func (s *SyncIndicator) Text() string {
+	t, _ := s.text.Get()
+	return t
+}
 
 // Update shows st; the language is read at each call, so a language switch
 // followed by Update (or the next event) re-labels it.
@@ -51,19 +55,19 @@ func (s *SyncIndicator) Update(st engine.Status) {
 	switch {
 	case st.State == engine.Syncing && st.Pending > 0:
 		s.icon.SetResource(theme.UploadIcon())
-		s.label.SetText(l.T("sync.sending", "N", st.Pending))
+		s.text.Set(l.T("sync.sending", "N", st.Pending))
 	case st.State == engine.Offline && st.Pending > 0:
 		s.icon.SetResource(theme.WarningIcon())
-		s.label.SetText(l.T("sync.offline_waiting", "N", st.Pending))
+		s.text.Set(l.T("sync.offline_waiting", "N", st.Pending))
 	case st.State == engine.Offline:
 		s.icon.SetResource(theme.WarningIcon())
-		s.label.SetText(l.T("sync.offline"))
+		s.text.Set(l.T("sync.offline"))
 	case st.Pending > 0:
 		s.icon.SetResource(theme.UploadIcon())
-		s.label.SetText(l.T("sync.online_waiting", "N", st.Pending))
+		s.text.Set(l.T("sync.online_waiting", "N", st.Pending))
 	default:
 		s.icon.SetResource(theme.ConfirmIcon())
-		s.label.SetText(l.T("sync.online"))
+		s.text.Set(l.T("sync.online"))
 	}
 }
 

@@ -37,15 +37,18 @@ func TestSyncIndicator(t *testing.T) {
 	}
 	// Events from the engine reach the label.
 	fs.SetStatus(engine.Status{State: engine.Offline, Pending: 4})
-	// The update arrives from the subscription goroutine: wait for it.
-	for start := time.Now(); s.Text() != "Offline · 4 waiting, will send automatically"; time.Sleep(time.Millisecond) {
-		if time.Since(start) > 5*time.Second {
-			t.Fatalf("the indicator did not follow the engine: %q", s.Text())
-		}
-	}
+	waitText(t, s, "Offline · 4 waiting, will send automatically")
 	d.Loc.SetLang(i18n.Zh)
-	s.Update(fs.Status())
-	if got := s.Text(); got != "离线 · 4 件待发送，联网后自动发送" {
-		t.Errorf("in Chinese: %q", got)
+	fs.SetStatus(engine.Status{State: engine.Offline, Pending: 5})
+	waitText(t, s, "离线 · 5 件待发送，联网后自动发送")
+}
+
+// waitText waits for an update that arrives from the subscription goroutine.
+func waitText(t *testing.T, s *ui.SyncIndicator, want string) {
+	t.Helper()
+	for start := time.Now(); s.Text() != want; time.Sleep(time.Millisecond) {
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("the indicator did not follow the engine: %q, want %q", s.Text(), want)
+		}
 	}
 }
