@@ -324,6 +324,7 @@ func (s *Store) ForEach(fn func(Summary) error) error {
 		if len(batch) < forEachChunk {
 			return nil
 		}
+		s.releaseMapped() // keep a 100,000-application listing's memory flat
 		after = []byte(batch[len(batch)-1].ID)
 	}
 }
