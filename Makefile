@@ -1,13 +1,20 @@
-# civicdesk: `make run` shows the whole life of an application; `make test` runs every test.
+# civicdesk: `make run` opens the kiosk; `make test` runs every test.
 SHELL := /bin/bash
 GO ?= go
 # Debian packages the build and tests need; `make deps` installs the missing ones.
-DEB_PACKAGES := ca-certificates git gcc libc6-dev
+DEB_PACKAGES := ca-certificates git gcc libc6-dev time pkg-config libgl1-mesa-dev xorg-dev \
+	xvfb xauth fonts-noto-cjk imagemagick
 FUZZTIME ?= 5s
 BENCHTIME ?= 2000x
-export LANG ?= en_US.UTF-8
+# Fyne reads the locale from LANG and cannot parse C, C.UTF-8 or POSIX.
+ifeq ($(filter-out C C.% POSIX,$(LANG)),)
+export LANG := en_US.UTF-8
+endif
 
-.PHONY: deps build run test fuzz bench clean
+# Flags for the kiosk under `make run`: a window for development; empty for fullscreen.
+RUN_FLAGS ?= --window
+
+.PHONY: deps build run demo screenshots package test fuzz bench clean
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -21,10 +28,26 @@ deps:
 
 build: deps
 	$(GO) build -o bin/ ./cmd/...
+	$(GO) build -o bin/civicdesk .
 
-# The demo: a reference central API on 127.0.0.1 and one application's life, step by step.
+# The kiosk, on an in-process reference central API in demo mode (no --api).
 run: build
+	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
+		echo "no display: starting the kiosk under Xvfb (nothing to see; use a desktop session, or 'make demo' for the CLI walk-through)"; \
+		exec xvfb-run -a -s "-screen 0 1080x1920x24" ./bin/civicdesk $(RUN_FLAGS); \
+	fi; \
+	exec ./bin/civicdesk $(RUN_FLAGS)
+
+# The CLI walk-through: a reference central API on 127.0.0.1 and one application's life, step by step.
+demo: build
 	./scripts/demo.sh
+
+# Every kiosk screen at 1080x1920 and 1920x1080 in both languages, rendered under Xvfb.
+screenshots: deps
+	rm -f docs/screenshots/*.png
+	$(GO) build -o bin/screenshots ./internal/screenshots
+	xvfb-run -a -s "-screen 0 1080x1920x24" env FYNE_SCALE=1 ./bin/screenshots -size 1080x1920 -out docs/screenshots
+	xvfb-run -a -s "-screen 0 1920x1080x24" env FYNE_SCALE=1 ./bin/screenshots -size 1920x1080 -out docs/screenshots
 
 test: deps
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -42,6 +65,10 @@ bench: build
 	$(GO) test -run '^$$' -bench '100k' -benchtime 1x ./app/store/
 	$(GO) test -run '^$$' -bench 'Submit' -benchmem ./central/
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./integration/
+
+# An installable Linux bundle (civicdesk.tar.xz: binary, icon, .desktop file, Makefile to install).
+package: deps
+	$(GO) run fyne.io/tools/cmd/fyne@v1.7.4 package -os linux -release
 
 clean:
 	rm -rf bin

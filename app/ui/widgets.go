@@ -7,7 +7,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -185,31 +184,31 @@ func fileSize(l *i18n.Localizer, n int64) string {
 func statusText(l *i18n.Localizer, s lifecycle.Status) string {
 	switch s {
 	case lifecycle.Draft:
-		return l.T("ui.status.draft")
+		return l.T("ui.state.draft")
 	case lifecycle.Queued:
-		return l.T("ui.status.queued")
+		return l.T("ui.state.queued")
 	case lifecycle.Sent:
-		return l.T("ui.status.sent")
+		return l.T("ui.state.sent")
 	case lifecycle.Received:
-		return l.T("ui.status.received")
+		return l.T("ui.state.received")
 	case lifecycle.InReview:
-		return l.T("ui.status.in_review")
+		return l.T("ui.state.in_review")
 	case lifecycle.NeedsMoreInfo:
-		return l.T("ui.status.needs_more_info")
+		return l.T("ui.state.needs_more_info")
 	case lifecycle.Approved:
-		return l.T("ui.status.approved")
+		return l.T("ui.state.approved")
 	case lifecycle.Rejected:
-		return l.T("ui.status.rejected")
+		return l.T("ui.state.rejected")
 	case lifecycle.ReadyForPickup:
-		return l.T("ui.status.ready_for_pickup")
+		return l.T("ui.state.ready_for_pickup")
 	case lifecycle.Completed:
-		return l.T("ui.status.completed")
+		return l.T("ui.state.completed")
 	case lifecycle.NeedsAttention:
-		return l.T("ui.status.needs_attention")
+		return l.T("ui.state.needs_attention")
 	case lifecycle.Conflict:
-		return l.T("ui.status.conflict")
+		return l.T("ui.state.conflict")
 	}
-	return l.T("ui.status.unknown")
+	return l.T("ui.state.unknown")
 }
 
 // localTime shows a time in the device's zone (the zone of d.Now), to the minute.
@@ -220,6 +219,3 @@ func (d *Deps) localTime(t time.Time) string {
 	}
 	return t.In(loc).Format("2006-01-02 15:04")
 }
-
-// spacer is an empty gap of one padding.
-func spacer() fyne.CanvasObject { return layout.NewSpacer() }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/csv"
@@ -20,6 +21,7 @@ import (
 
 	"civicdesk/app/catalog"
 	"civicdesk/app/lifecycle"
+	"civicdesk/app/staff"
 	"civicdesk/app/store"
 	"civicdesk/sync/client"
 	"civicdesk/sync/engine"
@@ -788,4 +790,30 @@ func doctorNetwork(ctx context.Context, g *globals, s *store.Store, add func(str
 		ok := skew < 5*time.Minute && skew > -5*time.Minute
 		add("clock", ok, "server clock minus device clock: %s%s", skew, map[bool]string{true: "", false: " (statuses use server time, but fix the device clock)"}[ok])
 	}
+}
+
+func cmdStaffPIN(ctx context.Context, g *globals, args []string) error {
+	fs := flag.NewFlagSet("staff-pin", flag.ContinueOnError)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(io.LimitReader(g.stdin, 256)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	pin := trimSpace(line)
+	if err := staff.ValidPIN(pin); err != nil {
+		return withCode(exitUsage, "%v", err)
+	}
+	s, err := g.openStore(false)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := staff.NewGuard(s, time.Now).SetPIN(pin); err != nil {
+		return err
+	}
+	return g.out(map[string]bool{"pin_set": true}, func(w io.Writer) {
+		fmt.Fprintln(w, "staff PIN set (stored hashed); staff mode on this kiosk now asks for it")
+	})
 }

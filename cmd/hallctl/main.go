@@ -58,6 +58,7 @@ Commands:
   export  [--out FILE]                 receipts as CSV (no personal data)
   purge                                delete personal data of every accepted application
   doctor                               check the store, the key and the connection
+  staff-pin                            set the kiosk's staff PIN (4-8 digits, read from standard input)
 
 Global flags (before the command):
   --data DIR     data directory (env CIVICDESK_DATA; default ~/.local/share/civicdesk)
@@ -120,16 +121,17 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitUsage
 	}
 	cmds := map[string]func(context.Context, *globals, []string) error{
-		"enroll":  cmdEnroll,
-		"catalog": cmdCatalog,
-		"submit":  cmdSubmit,
-		"queue":   cmdQueue,
-		"sync":    cmdSync,
-		"status":  cmdStatus,
-		"retry":   cmdRetry,
-		"export":  cmdExport,
-		"purge":   cmdPurge,
-		"doctor":  cmdDoctor,
+		"enroll":    cmdEnroll,
+		"catalog":   cmdCatalog,
+		"submit":    cmdSubmit,
+		"queue":     cmdQueue,
+		"sync":      cmdSync,
+		"status":    cmdStatus,
+		"retry":     cmdRetry,
+		"export":    cmdExport,
+		"purge":     cmdPurge,
+		"doctor":    cmdDoctor,
+		"staff-pin": cmdStaffPIN,
 	}
 	name := fs.Arg(0)
 	if name == "help" {

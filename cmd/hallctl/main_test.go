@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"civicdesk/app/staff"
 	"civicdesk/app/store"
 	"civicdesk/central"
 )
@@ -189,6 +190,25 @@ func TestUsageAndState(t *testing.T) {
 				t.Fatalf("exit %d (want %d), output lacks %q:\n%s%s", rc, tc.want, tc.msg, out, errOut)
 			}
 		})
+	}
+}
+
+func TestStaffPIN(t *testing.T) {
+	h := newHall(t)
+	if rc, _, errOut := h.hallctl("12ab\n", "staff-pin"); rc != exitUsage || errOut == "" {
+		t.Fatalf("a PIN with letters: exit %d: %s", rc, errOut)
+	}
+	if rc, out, errOut := h.hallctl("482913\n", "staff-pin"); rc != exitOK || !strings.Contains(out, "staff PIN set") {
+		t.Fatalf("exit %d: %s%s", rc, out, errOut)
+	}
+	st, err := store.Open(store.Options{Dir: h.data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	g := staff.NewGuard(st, time.Now)
+	if err := g.Check("482913"); err != nil {
+		t.Fatalf("the PIN set by hallctl does not open staff mode: %v", err)
 	}
 }
 

@@ -13,6 +13,7 @@ var fyneFree = []string{
 	"civicdesk/app/lifecycle/...",
 	"civicdesk/app/fingerprint/...",
 	"civicdesk/app/i18n/...",
+	"civicdesk/app/staff/...",
 	"civicdesk/app/store/...",
 	"civicdesk/sync/...",
 	"civicdesk/central/...",

@@ -1,0 +1,192 @@
+package ui_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"civicdesk/app/catalog"
+	"civicdesk/app/lifecycle"
+	"civicdesk/app/store"
+	"civicdesk/app/ui"
+	"civicdesk/app/ui/uitest"
+	"civicdesk/sync/client"
+	"civicdesk/sync/engine"
+	"civicdesk/sync/wire"
+)
+
+const (
+	trackingNo = "XZ20261127000001"
+	verifyCode = "482916"
+)
+
+// centralTrack stubs d.Track: one known application, its history, and a
+// count of calls; offline makes it fail as an unreachable network does.
+type centralTrack struct {
+	calls   int
+	offline bool
+}
+
+func (c *centralTrack) track(_ context.Context, tracking, code string) (wire.TrackResponse, error) {
+	c.calls++
+	if c.offline {
+		return wire.TrackResponse{}, fmt.Errorf("track: %w", client.ErrOffline)
+	}
+	if tracking != trackingNo || code != verifyCode {
+		return wire.TrackResponse{}, fmt.Errorf("track: %w", client.ErrNotFound)
+	}
+	at := uitest.Epoch.Add(-48 * time.Hour)
+	return wire.TrackResponse{Tracking: trackingNo, Service: medical, Status: lifecycle.InReview, AcceptedAt: at,
+		History: []wire.StatusEntry{
+			{Status: lifecycle.Received, At: at},
+			{Status: lifecycle.InReview, At: at.Add(26 * time.Hour), Note: catalog.Text{"zh-Hans": "已转医保经办窗口审核", "en": "Passed to the insurance desk for review"}},
+		}}, nil
+}
+
+func TestStatusLookupTyped(t *testing.T) {
+	d, _ := setup(t)
+	c := &centralTrack{}
+	d.Track = c.track
+	vm := ui.NewStatusVM(d)
+	back := 0
+	scr := ui.StatusScreen(d, vm, func() { back++ })
+	w := window(t, scr)
+
+	var entries []*widget.Entry
+	for _, o := range objects(scr) {
+		if e, ok := o.(*widget.Entry); ok {
+			entries = append(entries, e)
+		}
+	}
+	if len(entries) != 2 {
+		t.Fatalf("%d entries, want tracking number and code", len(entries))
+	}
+	test.Type(entries[0], trackingNo)
+	test.Type(entries[1], "000000")
+	if err := vm.Lookup(); !errors.Is(err, ui.ErrNotFound) {
+		t.Fatalf("wrong code: %v", err)
+	}
+	if !hasLabel(scr, "未查到该申请，请核对受理编号和查询码。") {
+		t.Errorf("not-found message: %q", labels(scr))
+	}
+	entries[1].SetText(verifyCode)
+	test.Tap(button(t, scr, "查询")) // looks up off the UI goroutine
+	waitFor(t, "the lookup to end", func() bool { b, _ := vm.Busy.Get(); return !b })
+	r, _ := vm.Result()
+	if r.Status != lifecycle.InReview || len(r.History) != 2 || r.Local {
+		t.Fatalf("result %+v", r)
+	}
+	// Render again on this goroutine for the markup (the tap rendered on the lookup's).
+	scr = ui.StatusScreen(d, vm, func() { back++ })
+	w.SetContent(scr)
+	for _, want := range []string{"城乡居民医保参保登记", "当前状态：审核中", "办理进度", "2026-11-26 11:30  审核中\n已转医保经办窗口审核", "2026-11-25 09:30  已受理"} {
+		if !hasLabel(scr, want) {
+			t.Errorf("status lacks %q: %q", want, labels(scr))
+		}
+	}
+	test.AssertRendersToMarkup(t, "status_history.xml", w.Canvas())
+	test.Tap(button(t, scr, "返回"))
+	if back != 1 {
+		t.Error("Back not reported")
+	}
+}
+
+func TestStatusScanAndErrors(t *testing.T) {
+	d, fs := setup(t)
+	c := &centralTrack{}
+	d.Track = c.track
+	app := queued(t, d)
+
+	cases := []struct {
+		name, payload string
+		offline       bool
+		accepted      bool // the local application was accepted first
+		wantErr       error
+		wantStatus    lifecycle.Status
+		wantLocal     bool
+		wantTracking  string // in the Tracking binding after the scan
+		wantCalls     int    // d.Track calls
+	}{
+		{name: "tracking link looks up at once", payload: "civicdesk://track?no=" + trackingNo + "&code=" + verifyCode,
+			wantStatus: lifecycle.InReview, wantTracking: trackingNo, wantCalls: 1},
+		{name: "https link too", payload: "https://gov.example/track?no=" + trackingNo + "&code=" + verifyCode,
+			wantStatus: lifecycle.InReview, wantTracking: trackingNo, wantCalls: 1},
+		{name: "plain number waits for the code", payload: trackingNo + "\n", wantTracking: trackingNo},
+		{name: "local reference, not sent, offline", payload: ui.RefLink(app.ID), offline: true,
+			wantStatus: lifecycle.Queued, wantLocal: true},
+		{name: "local reference, accepted, online", payload: ui.RefLink(app.ID), accepted: true,
+			wantStatus: lifecycle.InReview, wantCalls: 1},
+		{name: "local reference, accepted, API down", payload: ui.RefLink(app.ID), accepted: true,
+			wantStatus: lifecycle.Received, wantLocal: true, wantCalls: 1},
+		{name: "tracking link offline, on this device", payload: ui.TrackLink(trackingNo, verifyCode), accepted: true, offline: true,
+			wantStatus: lifecycle.Received, wantLocal: true, wantTracking: trackingNo},
+		{name: "tracking link offline, not on this device", payload: ui.TrackLink("XZ20261127000777", "1"), offline: true,
+			wantErr: ui.ErrOffline, wantTracking: "XZ20261127000777"},
+		{name: "unknown reference", payload: "civicdesk://track?ref=nope", wantErr: ui.ErrNotFound},
+		{name: "not a receipt code", payload: "hello world!", wantErr: ui.ErrMalformed},
+		{name: "link without a code", payload: "civicdesk://track?no=" + trackingNo, wantErr: ui.ErrMalformed},
+		{name: "empty", payload: "", wantErr: ui.ErrMalformed},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.accepted {
+				_ = d.Store.MarkAccepted(app.ID, store.Acceptance{Tracking: trackingNo, VerificationCode: verifyCode,
+					Status: lifecycle.Received, At: uitest.Epoch.Add(-48 * time.Hour)})
+			}
+			state := engine.Online
+			if tc.offline {
+				state = engine.Offline
+			}
+			fs.SetStatus(engine.Status{State: state})
+			c.calls = 0
+			c.offline = tc.name == "local reference, accepted, API down"
+			vm := ui.NewStatusVM(d)
+			scr := ui.StatusScreen(d, vm, func() {})
+			window(t, scr)
+			err := vm.Scan(tc.payload)
+			if !errors.Is(err, tc.wantErr) || !errors.Is(vm.Err(), tc.wantErr) {
+				t.Fatalf("Scan: %v (Err %v), want %v", err, vm.Err(), tc.wantErr)
+			}
+			if got, _ := vm.Tracking.Get(); got != tc.wantTracking {
+				t.Errorf("tracking %q, want %q", got, tc.wantTracking)
+			}
+			if c.calls != tc.wantCalls {
+				t.Errorf("%d calls to the central API, want %d", c.calls, tc.wantCalls)
+			}
+			r, ok := vm.Result()
+			if tc.wantStatus == "" {
+				if ok {
+					t.Errorf("a result %+v", r)
+				}
+			} else if r.Status != tc.wantStatus || r.Local != tc.wantLocal {
+				t.Errorf("status %s local %v, want %s %v", r.Status, r.Local, tc.wantStatus, tc.wantLocal)
+			}
+			if tc.wantErr != nil {
+				if msg := vm.ErrorText(); msg == "" || !hasLabel(scr, msg) {
+					t.Errorf("error %q not shown: %q", msg, labels(scr))
+				}
+			}
+			if tc.wantLocal && tc.wantStatus == lifecycle.Queued &&
+				!hasLabel(scr, "这份申请保存在本机，尚未发送，联网后将自动发送。") {
+				t.Errorf("local result: %q", labels(scr))
+			}
+		})
+	}
+}
+
+func TestStatusIncomplete(t *testing.T) {
+	d, _ := setup(t)
+	vm := ui.NewStatusVM(d)
+	_ = vm.Tracking.Set(trackingNo)
+	if err := vm.Lookup(); !errors.Is(err, ui.ErrIncomplete) {
+		t.Fatalf("no code: %v", err)
+	}
+	if vm.ErrorText() != "请输入受理编号和查询码。" {
+		t.Errorf("message %q", vm.ErrorText())
+	}
+}

@@ -1,0 +1,250 @@
+// Command civicdesk is the Fyne program of a civicdesk device: the
+// self-service kiosk of a service hall. With no --api it starts the reference
+// central API in-process on 127.0.0.1 in demo mode and enrols itself, so one
+// command shows everything; with --api it talks to a real central API.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"civicdesk/app/catalog"
+	"civicdesk/app/i18n"
+	"civicdesk/app/staff"
+	"civicdesk/app/store"
+	"civicdesk/app/ui"
+	"civicdesk/central"
+	"civicdesk/kiosk"
+	"civicdesk/sync/client"
+	"civicdesk/sync/engine"
+	"civicdesk/sync/wire"
+)
+
+// Keys the device keeps in its store, shared with hallctl.
+const (
+	metaAPI     = "api_url"
+	metaDevice  = "device_id"
+	secretToken = "device_token"
+)
+
+// demoPIN is the staff PIN a demo kiosk gets when none is set.
+const demoPIN = "2468"
+
+type options struct {
+	api        string
+	enrollCode string
+	data       string
+	window     bool
+	policy     string
+	idle       time.Duration
+	demoEvery  time.Duration
+	lang       string
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.api, "api", os.Getenv("CIVICDESK_API"), "central API base URL; empty: run the reference central API in-process (demo)")
+	flag.StringVar(&o.enrollCode, "enroll-code", "", "one-time enrolment code, the first time with --api")
+	flag.StringVar(&o.data, "data", os.Getenv("CIVICDESK_DATA"), "data directory (default ~/.local/share/civicdesk)")
+	flag.BoolVar(&o.window, "window", false, "run in a window (development) instead of fullscreen")
+	flag.StringVar(&o.policy, "policy", string(store.PolicyKiosk), "kiosk or personal")
+	flag.DurationVar(&o.idle, "idle", kiosk.DefaultIdleAfter, "guest session: time without input before the countdown")
+	flag.DurationVar(&o.demoEvery, "demo-every", 20*time.Second, "demo: how often the in-process central API moves applications on")
+	flag.StringVar(&o.lang, "lang", i18n.Zh, "start language: zh-Hans or en")
+	flag.Parse()
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "civicdesk:", err)
+		os.Exit(1)
+	}
+}
+
+func run(o options) error {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if o.data == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return errors.New("no home directory: pass --data DIR")
+		}
+		o.data = filepath.Join(home, ".local", "share", "civicdesk")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	st, err := store.Open(store.Options{Dir: o.data, Policy: store.Policy(o.policy)})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if p := st.Recovered(); p != "" {
+		log.Warn("the store file was unreadable; it was moved aside and a fresh store started", "moved_to", p)
+	}
+
+	demo := o.api == ""
+	freshDemo := false
+	if demo {
+		dir := filepath.Join(o.data, "demo-central")
+		_, statErr := os.Stat(filepath.Join(dir, "central.db"))
+		freshDemo = statErr != nil
+		url, srv, err := startDemoCentral(ctx, dir, o.demoEvery)
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+		o.api = url
+		if o.enrollCode, err = srv.MintEnrollCode(time.Hour); err != nil {
+			return err
+		}
+		log.Info("demo: reference central API in-process", "addr", url, "every", o.demoEvery)
+	}
+	cl, err := enrol(ctx, st, o, demo, freshDemo)
+	if err != nil {
+		return err
+	}
+	guard := staff.NewGuard(st, time.Now)
+	if demo && !guard.HasPIN() {
+		if err := guard.SetPIN(demoPIN); err != nil {
+			return err
+		}
+		log.Info("demo: staff PIN set", "pin", demoPIN)
+	}
+
+	eng := engine.New(st, cl, engine.Config{Logger: log})
+	go eng.Run(ctx)
+
+	cat := newCatalogHolder(st, eng, log)
+	loc := i18n.New()
+	loc.SetLang(o.lang)
+	d := &ui.Deps{
+		Store:    st,
+		Sync:     eng,
+		Loc:      loc,
+		Catalog:  cat.get,
+		Now:      time.Now,
+		Track:    cl.Track,
+		TrackURL: ui.TrackLink,
+	}
+
+	a := app.NewWithID("cn.gov.xuzhou.civicdesk")
+	w := a.NewWindow("civicdesk")
+	k := kiosk.New(d, kiosk.Config{IdleAfter: o.idle, Staff: guard})
+	w.SetContent(k.Object())
+	k.Attach(w)
+	if o.window {
+		w.Resize(fyne.NewSize(720, 1280))
+	} else {
+		w.SetFullScreen(true)
+		w.SetCloseIntercept(func() {}) // a kiosk is closed by staff, not by a resident
+		a.Driver().SetDisableScreenBlanking(true)
+	}
+	w.ShowAndRun()
+	k.Close()
+	return nil
+}
+
+// startDemoCentral runs the reference central API on 127.0.0.1 with demo
+// status changes, for a kiosk that has no real API to talk to.
+func startDemoCentral(ctx context.Context, dir string, every time.Duration) (string, *central.Server, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", nil, err
+	}
+	srv, err := central.Open(central.Options{Path: filepath.Join(dir, "central.db")})
+	if err != nil {
+		return "", nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		srv.Close()
+		return "", nil, err
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	go srv.RunDemo(ctx, every)
+	go func() { <-ctx.Done(); hs.Close() }()
+	return "http://" + ln.Addr().String(), srv, nil
+}
+
+// enrol returns a client with the device's token, enrolling first when the
+// device has none, when it was enrolled with another API, or when the demo's
+// in-process API is new (its port changes at every start, its data does not).
+func enrol(ctx context.Context, st *store.Store, o options, demo, freshDemo bool) (*client.Client, error) {
+	tok, err := st.Secret(secretToken)
+	if err != nil {
+		return nil, err
+	}
+	api, _ := st.Meta(metaAPI)
+	if freshDemo || (!demo && api != o.api) {
+		tok = ""
+	}
+	cl, err := client.New(o.api, client.Options{Token: tok, UserAgent: "civicdesk-kiosk"})
+	if err != nil {
+		return nil, err
+	}
+	if tok != "" {
+		return cl, nil
+	}
+	if o.enrollCode == "" {
+		return nil, fmt.Errorf("this device is not enrolled with %s: pass --enroll-code CODE (ask the central API's operator for one)", o.api)
+	}
+	name, _ := os.Hostname()
+	resp, err := cl.Enroll(ctx, wire.EnrollRequest{Code: o.enrollCode, DeviceName: name, Kind: "kiosk"})
+	if err != nil {
+		return nil, fmt.Errorf("enrolment with %s failed: %w", o.api, err)
+	}
+	for k, v := range map[string]string{metaAPI: cl.BaseURL(), metaDevice: resp.DeviceID} {
+		if err := st.SetMeta(k, v); err != nil {
+			return nil, err
+		}
+	}
+	if err := st.SetSecret(secretToken, resp.Token); err != nil {
+		return nil, err
+	}
+	cl.SetToken(resp.Token)
+	return cl, nil
+}
+
+// catalogHolder keeps the catalog in use: the one cached from the central
+// API, else the embedded one, reloaded when the engine fetches a new one.
+type catalogHolder struct {
+	st  *store.Store
+	cur atomic.Pointer[catalog.Catalog]
+}
+
+func newCatalogHolder(st *store.Store, eng *engine.Engine, log *slog.Logger) *catalogHolder {
+	h := &catalogHolder{st: st}
+	h.reload(log)
+	events, _ := eng.Subscribe(8)
+	go func() {
+		for ev := range events {
+			if ev.Kind == engine.CatalogUpdated {
+				h.reload(log)
+			}
+		}
+	}()
+	return h
+}
+
+func (h *catalogHolder) reload(log *slog.Logger) {
+	c := catalog.Default()
+	if _, body, err := h.st.CachedCatalog(); err == nil && len(body) > 0 {
+		if cached, err := catalog.Decode(body); err == nil {
+			c = cached
+		} else {
+			log.Warn("the cached catalog is unreadable; using the embedded one", "err", err)
+		}
+	}
+	h.cur.Store(c)
+}
+
+func (h *catalogHolder) get() *catalog.Catalog { return h.cur.Load() }
