@@ -56,7 +56,7 @@ func TestRestartPersistence(t *testing.T) {
 	})
 	t.Run("tracking numbers continue", func(t *testing.T) {
 		r := f.submit(tok, newItem(validValues()))[0]
-		if r.Tracking != "XZ20260302000003" {
+		if r.Tracking != "320320260302000003" {
 			t.Fatalf("tracking %s after restart", r.Tracking)
 		}
 	})

@@ -39,6 +39,12 @@ type rawBatch struct {
 	Items []json.RawMessage `json:"items"`
 }
 
+// trackingPrefix starts every tracking number: the city's division code
+// (Xuzhou, 320300) shortened to 3203. Tracking numbers are digits only, so a
+// resident can type one on a kiosk's numeric keypad: 3203 + YYYYMMDD (China
+// time) + a 6-digit sequence of the day.
+const trackingPrefix = "3203"
+
 func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, c caller) error {
 	body, err := readBody(w, r, s.maxBody)
 	if err != nil {
@@ -231,7 +237,7 @@ func (s *Server) accept(tx *bolt.Tx, device string, it *wire.SubmitItem, fp stri
 		ID: it.ID, Ordinal: ord, Fingerprint: fp, Devices: []string{device},
 		Service: it.Service, ServiceVersion: it.ServiceVersion, StaffID: it.StaffID,
 		Values: it.Values, Attachments: it.Attachments,
-		Tracking:   fmt.Sprintf("XZ%s%06d", day, n),
+		Tracking:   fmt.Sprintf("%s%s%06d", trackingPrefix, day, n),
 		Code:       newVerificationCode(),
 		AcceptedAt: now, DeviceCreatedAt: it.CreatedAt,
 	}

@@ -16,7 +16,7 @@ import (
 	"civicdesk/sync/wire"
 )
 
-var trackingRE = regexp.MustCompile(`^XZ20260302\d{6}$`)
+var trackingRE = regexp.MustCompile(`^320320260302\d{6}$`)
 
 func hasFieldError(errs []catalog.FieldError, field, code string) bool {
 	for _, e := range errs {
@@ -176,11 +176,11 @@ func TestSubmitReplayIsIdempotent(t *testing.T) {
 		}
 		seen[r.Tracking] = true
 	}
-	if first[0].Tracking != "XZ20260302000001" || first[2].Tracking != "XZ20260302000003" {
+	if first[0].Tracking != "320320260302000001" || first[2].Tracking != "320320260302000003" {
 		t.Fatalf("tracking numbers %s..%s", first[0].Tracking, first[2].Tracking)
 	}
 	next := f.submit(tok, newItem(validValues()))[0]
-	if next.Tracking != "XZ20260303000001" {
+	if next.Tracking != "320320260303000001" {
 		t.Fatalf("next day's first tracking number %s", next.Tracking)
 	}
 }

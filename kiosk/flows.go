@@ -46,7 +46,6 @@ func (k *Kiosk) BeginForm(svc *catalog.Service) {
 	k.sess.apply = vm
 	k.nav.Push(ui.Screen{Name: ScreenWizard, Build: func() fyne.CanvasObject {
 		w := ui.NewWizard(k.d, vm, ui.WizardOptions{
-			Keypad:   k.Keypad,
 			OnCancel: func() { k.cancelForm(vm) },
 			OnReview: func() { k.review(vm) },
 		})
@@ -91,7 +90,7 @@ func (k *Kiosk) submitted(app store.Application) {
 }
 
 // Keypad is the on-screen keypad for the shared screens' numeric fields
-// (ui.WizardOptions.Keypad): labelled in the current language, its taps
+// (ui.Deps.Keypad): labelled in the current language, its taps
 // count as activity.
 func (k *Kiosk) Keypad(target *widget.Entry, allowX bool) fyne.CanvasObject {
 	p := newKeypad(target, allowX)

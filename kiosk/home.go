@@ -84,8 +84,8 @@ func tile(btn *widget.Button, caption string) fyne.CanvasObject {
 	if btn.Disabled() {
 		c.Importance = widget.LowImportance
 	}
-	// A tall, easy target: four lines of text high, whatever the theme.
+	// A tall, easy target: eight lines of text high, whatever the theme.
 	space := canvas.NewRectangle(color.Transparent)
-	space.SetMinSize(fyne.NewSize(0, 4*theme.TextSize()))
+	space.SetMinSize(fyne.NewSize(0, 8*theme.TextSize()))
 	return container.NewBorder(nil, c, nil, nil, container.NewStack(space, btn))
 }

@@ -90,6 +90,7 @@ func New(d *ui.Deps, cfg Config) *Kiosk {
 		}
 		k.Activity()
 	}
+	d.Keypad = k.Keypad
 	k.countdownText = binding.NewString()
 	k.scanner = NewScanner(k.cfg.Clock.Now, k.onScan)
 	k.sess = k.newSession()

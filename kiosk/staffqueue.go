@@ -50,6 +50,7 @@ type queueView struct {
 	items   []store.Summary // queue groups in order, newest first within each
 	group   []string        // group of items[i]
 	shown   []int32         // indexes into items under the current filter
+	empty   *widget.Label   // "nothing here", shown only when the filter matches nothing
 	counts  map[string]int
 	names   map[string]string // service code -> name in the current language
 	now     time.Time
@@ -108,9 +109,9 @@ func (k *Kiosk) newQueueView() *queueView {
 	msg := widget.NewLabelWithData(v.msg)
 	msg.Wrapping = fyne.TextWrapWord
 	top := container.NewVBox(container.NewBorder(nil, nil, back, refresh, title), container.NewHScroll(bar), msg)
-	empty := widget.NewLabel(k.t("kiosk.queue.empty"))
-	empty.Alignment = fyne.TextAlignCenter
-	v.obj = container.NewBorder(top, nil, nil, nil, container.NewStack(empty, v.list))
+	v.empty = widget.NewLabel(k.t("kiosk.queue.empty"))
+	v.empty.Alignment = fyne.TextAlignCenter
+	v.obj = container.NewBorder(top, nil, nil, nil, container.NewStack(v.empty, v.list))
 	v.setFilter(k.sess.queueFilter)
 	return v
 }
@@ -167,6 +168,11 @@ func (v *queueView) setFilter(g string) {
 	for name, b := range v.filters {
 		b.SetText(v.k.t(filterLabels[name], "N", v.counts[name]))
 		setOn(b, name == g)
+	}
+	if len(v.shown) == 0 {
+		v.empty.Show()
+	} else {
+		v.empty.Hide()
 	}
 	v.list.Refresh()
 	v.list.ScrollToTop()

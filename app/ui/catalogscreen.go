@@ -59,7 +59,7 @@ func CatalogScreen(d *Deps, vm *CatalogVM, onPick func(svc *catalog.Service)) fy
 
 	tiles := container.New(columns{minCells: 18})
 	empty := caption(l.T("ui.catalog.none"))
-	cats := container.New(columns{minCells: 8})
+	cats := container.NewHBox() // in a horizontal scroll: any number of categories, never squeezed
 
 	var showTiles, showCats func()
 	showTiles = func() {
@@ -119,6 +119,6 @@ func CatalogScreen(d *Deps, vm *CatalogVM, onPick func(svc *catalog.Service)) fy
 	showCats()
 	showTiles()
 
-	top := container.NewVBox(heading(l.T("ui.catalog.title")), caption(l.T("ui.catalog.hint")), search, cats)
+	top := container.NewVBox(heading(l.T("ui.catalog.title")), caption(l.T("ui.catalog.hint")), search, container.NewHScroll(cats))
 	return screen(container.NewPadded(top), container.NewVBox(tiles, empty), nil)
 }

@@ -9,6 +9,9 @@ import (
 	"context"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
+
 	"civicdesk/app/catalog"
 	"civicdesk/app/i18n"
 	"civicdesk/app/store"
@@ -40,6 +43,12 @@ type Deps struct {
 	// TrackURL is what a receipt's QR code encodes for a tracking number
 	// and its verification code.
 	TrackURL func(tracking, code string) string
+	// Keypad, when set (a kiosk has no physical keyboard, and desktop Fyne
+	// no virtual one), builds an on-screen keypad that types into target;
+	// allowX adds the X of identity numbers. Screens put it under numeric
+	// fields (phone, ID number, number, tracking number, verification code).
+	// Phones leave it nil and use the system keyboard.
+	Keypad func(target *widget.Entry, allowX bool) fyne.CanvasObject
 	// Touch is called by screens on every user action (a tap, a keystroke,
 	// a choice), so the kiosk's guest-session timer knows someone is there.
 	// Never nil: use Deps.Touched.

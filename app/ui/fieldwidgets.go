@@ -218,8 +218,8 @@ func (w *Wizard) input(f catalog.Field) (obj, field fyne.CanvasObject) {
 		w.afterChange()
 	}
 	obj = e
-	if w.o.Keypad != nil && numericLike(f.Type) {
-		holder := container.NewVBox(w.o.Keypad(&e.Entry, f.Type == catalog.TypeIDNumber))
+	if w.d.Keypad != nil && numericLike(f.Type) {
+		holder := container.NewVBox(w.d.Keypad(&e.Entry, f.Type == catalog.TypeIDNumber))
 		holder.Hide()
 		w.keypads[name] = holder
 		obj = container.NewVBox(e, holder)

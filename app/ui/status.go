@@ -266,9 +266,9 @@ func (vm *StatusVM) local(ref, tracking, code string) (*store.Application, error
 // Scan) and shows its status history.
 func StatusScreen(d *Deps, vm *StatusVM, onBack func()) fyne.CanvasObject {
 	l := d.Loc
-	tracking := widget.NewEntry()
+	tracking := newFormEntry()
 	tracking.SetPlaceHolder(l.T("ui.status.tracking_hint"))
-	code := widget.NewEntry()
+	code := newFormEntry()
 	code.SetPlaceHolder(l.T("ui.status.code_hint"))
 	problem := errorLabel()
 	results := container.NewVBox()
@@ -311,9 +311,10 @@ func StatusScreen(d *Deps, vm *StatusVM, onBack func()) fyne.CanvasObject {
 	vm.mu.Unlock()
 	render()
 
+	trackingBlock, codeBlock := withKeypads(d, tracking, code)
 	form := container.NewVBox(
-		strong(l.T("ui.status.tracking")), tracking,
-		strong(l.T("ui.status.code")), code,
+		strong(l.T("ui.status.tracking")), trackingBlock,
+		strong(l.T("ui.status.code")), codeBlock,
 		problem,
 	)
 	body := container.NewVBox(caption(l.T("ui.status.hint")), form, results)
@@ -359,4 +360,32 @@ func statusResult(d *Deps, vm *StatusVM) []fyne.CanvasObject {
 		}
 	}
 	return out
+}
+
+// withKeypads puts the shell's keypad (kiosk) under the tracking number and
+// the verification code, one at a time: under the entry last focused, the
+// tracking number's at first (or the code's once the number is there).
+// Without a keypad (phone) the entries stand alone.
+func withKeypads(d *Deps, tracking, code *formEntry) (fyne.CanvasObject, fyne.CanvasObject) {
+	if d.Keypad == nil {
+		return tracking, code
+	}
+	trackPad := container.NewVBox(d.Keypad(&tracking.Entry, false))
+	codePad := container.NewVBox(d.Keypad(&code.Entry, false))
+	show := func(pad, other *fyne.Container) func(bool) {
+		return func(focused bool) {
+			if focused {
+				pad.Show()
+				other.Hide()
+			}
+		}
+	}
+	tracking.onFocus = show(trackPad, codePad)
+	code.onFocus = show(codePad, trackPad)
+	if tracking.Text == "" {
+		codePad.Hide()
+	} else {
+		trackPad.Hide()
+	}
+	return container.NewVBox(tracking, trackPad), container.NewVBox(code, codePad)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"fyne.io/fyne/v2"
 	"testing"
 	"time"
 
@@ -57,12 +58,7 @@ func TestStatusLookupTyped(t *testing.T) {
 	scr := ui.StatusScreen(d, vm, func() { back++ })
 	w := window(t, scr)
 
-	var entries []*widget.Entry
-	for _, o := range objects(scr) {
-		if e, ok := o.(*widget.Entry); ok {
-			entries = append(entries, e)
-		}
-	}
+	entries := textEntries(scr)
 	if len(entries) != 2 {
 		t.Fatalf("%d entries, want tracking number and code", len(entries))
 	}
@@ -189,4 +185,68 @@ func TestStatusIncomplete(t *testing.T) {
 	if vm.ErrorText() != "请输入受理编号和查询码。" {
 		t.Errorf("message %q", vm.ErrorText())
 	}
+}
+
+// On a kiosk the tracking number and the code are typed on the keypad: one
+// keypad, under the entry being filled in.
+func TestStatusKeypad(t *testing.T) {
+	d, _ := setup(t)
+	keys := map[*widget.Button]*widget.Entry{}
+	d.Keypad = func(target *widget.Entry, allowX bool) fyne.CanvasObject {
+		key := widget.NewButton("3", func() { target.TypedRune('3') })
+		keys[key] = target
+		return key
+	}
+	vm := ui.NewStatusVM(d)
+	obj := ui.StatusScreen(d, vm, func() {})
+	w := window(t, obj)
+	if len(keys) != 2 {
+		t.Fatalf("%d keypads, want one for the tracking number and one for the code", len(keys))
+	}
+	shown := func() *widget.Button {
+		t.Helper()
+		var on []*widget.Button
+		for k := range keys {
+			if isShown(obj, k) {
+				on = append(on, k)
+			}
+		}
+		if len(on) != 1 {
+			t.Fatalf("%d keypads on screen, want 1", len(on))
+		}
+		return on[0]
+	}
+	test.Tap(shown())
+	test.Tap(shown())
+	if got, _ := vm.Tracking.Get(); got != "33" {
+		t.Fatalf("the keypad typed %q into the tracking number", got)
+	}
+	// Focus the code entry: the keypad moves under it.
+	first := keys[shown()]
+	w.Canvas().Focus(textEntries(obj)[1])
+	if keys[shown()] == first {
+		t.Fatal("the keypad stayed under the tracking number")
+	}
+	test.Tap(shown())
+	if got, _ := vm.Code.Get(); got != "3" {
+		t.Fatalf("the keypad typed %q into the code", got)
+	}
+}
+
+// textEntries are the text inputs of a screen, in order (the screens wrap
+// widget.Entry in their own focus-aware type).
+type textEntry interface {
+	fyne.Focusable
+	SetText(string)
+	SetPlaceHolder(string)
+}
+
+func textEntries(root fyne.CanvasObject) []textEntry {
+	var out []textEntry
+	for _, o := range objects(root) {
+		if e, ok := o.(textEntry); ok {
+			out = append(out, e)
+		}
+	}
+	return out
 }

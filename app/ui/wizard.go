@@ -14,11 +14,6 @@ import (
 
 // WizardOptions adapt the form wizard to a shell.
 type WizardOptions struct {
-	// Keypad, when set (kiosk), is placed under numeric-like fields (phone,
-	// id_number, number) and drives that entry; allowX adds an X key for ID
-	// numbers. One keypad shows at a time: under the numeric field last
-	// focused or typed into (at first, the step's first numeric field).
-	Keypad func(target *widget.Entry, allowX bool) fyne.CanvasObject
 	// OnCancel: the resident gives up, after confirming (the caller discards).
 	OnCancel func()
 	// OnReview: the last step passed; go to the review screen.

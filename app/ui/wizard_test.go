@@ -411,7 +411,8 @@ func TestKeypadUnderNumericFields(t *testing.T) {
 		targets[key] = target
 		return key
 	}
-	wz := ui.NewWizard(d, vm, ui.WizardOptions{Keypad: keypad})
+	d.Keypad = keypad
+	wz := ui.NewWizard(d, vm, ui.WizardOptions{})
 	w := window(t, wz.Object())
 	if len(targets) != 2 || !slices.Equal(allowX, []bool{true, false}) {
 		t.Fatalf("keypads for %d fields, allowX %v; want the ID number (with X) and the phone", len(targets), allowX)

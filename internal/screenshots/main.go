@@ -103,7 +103,7 @@ func (t *tour) seed(dir string) error {
 			err = st.MarkRefused(app.ID, store.Refusal{State: lifecycle.NeedsAttention,
 				FieldErrors: []catalog.FieldError{{Field: "id_number", Code: "id_number.checksum"}}, Message: "1 field is invalid"})
 		case lifecycle.Sent, lifecycle.InReview:
-			err = st.MarkAccepted(app.ID, store.Acceptance{Tracking: fmt.Sprintf("XZ2026112700001%d", i),
+			err = st.MarkAccepted(app.ID, store.Acceptance{Tracking: fmt.Sprintf("32032026112700001%d", i),
 				VerificationCode: "057401", Status: lifecycle.Received, At: now.Add(-2 * time.Hour)})
 			if err == nil && state == lifecycle.InReview {
 				err = st.ApplyChanges([]store.StatusChange{{ID: app.ID, Status: lifecycle.InReview, At: now.Add(-time.Hour)}}, "1")
