@@ -64,6 +64,7 @@ bench: build
 	$(GO) test -run '^$$' -bench 'Enqueue|BareBolt' -benchmem -benchtime $(BENCHTIME) -count 3 ./app/store/
 	$(GO) test -run '^$$' -bench '100k' -benchtime 1x ./app/store/
 	$(GO) test -run '^$$' -bench 'Submit' -benchmem ./central/
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./kiosk/
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./integration/
 
 # An installable Linux bundle (civicdesk.tar.xz: binary, icon, .desktop file, Makefile to install).

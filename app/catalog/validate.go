@@ -68,7 +68,7 @@ func newFieldError(field, code string, params map[string]string) FieldError {
 // checkValue validates one visible field's answer and returns an error code (""
 // when valid) and the parameters its message needs.
 func (f *Field) checkValue(v any, now time.Time) (string, map[string]string) {
-	if absent(v) {
+	if Absent(v) {
 		if f.Required {
 			return CodeRequired, nil
 		}
@@ -202,8 +202,9 @@ func isSHA256Hex(s string) bool {
 	return true
 }
 
-// absent reports whether v counts as no answer: nil, "", or an empty list.
-func absent(v any) bool {
+// Absent reports whether v counts as no answer: nil, "", or an empty list.
+// Screens use it too, so "required" means the same everywhere.
+func Absent(v any) bool {
 	switch v := v.(type) {
 	case nil:
 		return true

@@ -121,7 +121,7 @@ func (vm *ApplyVM) Set(field string, v any) {
 	if vm.submitted {
 		return
 	}
-	if empty(v) {
+	if catalog.Absent(v) {
 		delete(vm.values, field)
 	} else {
 		vm.values[field] = v
@@ -386,17 +386,4 @@ func (vm *ApplyVM) wipeLocked() {
 	vm.armed = map[string]bool{}
 	vm.last = ""
 	vm.Consent = false
-}
-
-// empty reports whether v counts as no answer.
-func empty(v any) bool {
-	switch v := v.(type) {
-	case nil:
-		return true
-	case string:
-		return v == ""
-	case []string:
-		return len(v) == 0
-	}
-	return false
 }

@@ -17,7 +17,7 @@ import (
 // language: option labels rather than codes, Yes/No for a checkbox, a
 // file's name and size, "Not filled in" for nothing.
 func DisplayValue(l *i18n.Localizer, f *catalog.Field, v any) string {
-	if empty(v) {
+	if catalog.Absent(v) {
 		return l.T("ui.review.empty")
 	}
 	label := func(code string) string {
