@@ -51,6 +51,7 @@ type options struct {
 	idle       time.Duration
 	demoEvery  time.Duration
 	lang       string
+	attachDir  string
 }
 
 func main() {
@@ -63,6 +64,7 @@ func main() {
 	flag.DurationVar(&o.idle, "idle", kiosk.DefaultIdleAfter, "guest session: time without input before the countdown")
 	flag.DurationVar(&o.demoEvery, "demo-every", 20*time.Second, "demo: how often the in-process central API moves applications on")
 	flag.StringVar(&o.lang, "lang", i18n.Zh, "start language: zh-Hans or en")
+	flag.StringVar(&o.attachDir, "attach-dir", "", "staff mode: folder scanned documents are picked from (document camera output, removable medium)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "civicdesk:", err)
@@ -138,7 +140,7 @@ func run(o options) error {
 
 	a := app.NewWithID("cn.gov.xuzhou.civicdesk")
 	w := a.NewWindow("civicdesk")
-	k := kiosk.New(d, kiosk.Config{IdleAfter: o.idle, Staff: guard})
+	k := kiosk.New(d, kiosk.Config{IdleAfter: o.idle, Staff: guard, AttachDir: o.attachDir})
 	w.SetContent(k.Object())
 	k.Attach(w)
 	if o.window {

@@ -49,7 +49,7 @@ func (g *gzipWriter) Write(b []byte) (int, error) {
 			g.status = http.StatusOK
 		}
 		h := g.Header()
-		if len(b) >= compressMin && h.Get("Content-Encoding") == "" && g.status != http.StatusNotModified {
+		if len(b) >= compressMin && h.Get("Content-Encoding") == "" && g.status != http.StatusNotModified && compressible(h.Get("Content-Type")) {
 			h.Set("Content-Encoding", "gzip")
 			h.Del("Content-Length")
 			g.gz, _ = gzip.NewWriterLevel(g.ResponseWriter, gzip.DefaultCompression)
@@ -60,6 +60,13 @@ func (g *gzipWriter) Write(b []byte) (int, error) {
 		return g.gz.Write(b)
 	}
 	return g.ResponseWriter.Write(b)
+}
+
+// compressible reports whether an answer of this Content-Type is worth
+// compressing: JSON and text (or no type set yet), not the attachments'
+// images and PDFs, which are compressed already.
+func compressible(ct string) bool {
+	return ct == "" || strings.HasPrefix(ct, "application/json") || strings.HasPrefix(ct, "text/")
 }
 
 // close flushes the compressed stream, or sends a status that had no body.

@@ -20,6 +20,12 @@ func TestCompressedAnswers(t *testing.T) {
 			io.WriteString(w, `{"ok":true}`)
 		case "/none":
 			w.WriteHeader(http.StatusNotModified)
+		case "/image": // an attachment's bytes: compressed already
+			w.Header().Set("Content-Type", "image/jpeg")
+			io.WriteString(w, big)
+		case "/json":
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			io.WriteString(w, big)
 		}
 	}))
 	cases := []struct {
@@ -32,6 +38,8 @@ func TestCompressedAnswers(t *testing.T) {
 		{"/big", "", http.StatusCreated, false, big},
 		{"/small", "gzip", http.StatusOK, false, `{"ok":true}`},
 		{"/none", "gzip", http.StatusNotModified, false, ""},
+		{"/image", "gzip", http.StatusOK, false, big},
+		{"/json", "gzip", http.StatusOK, true, big},
 	}
 	for _, tc := range cases {
 		t.Run(tc.path+" "+tc.accept, func(t *testing.T) {

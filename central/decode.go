@@ -34,6 +34,11 @@ const (
 	codeUnsupportedMedia = "unsupported_media_type"
 	codeInternal         = "internal"
 	codeUnavailable      = "unavailable"
+	// Codes of the blob endpoints.
+	codeOffsetMismatch     = "offset_mismatch"
+	codeChecksumMismatch   = "checksum_mismatch"
+	codeBlobCorrupt        = "blob_corrupt"
+	codeUnsupportedVersion = "unsupported_version"
 )
 
 // apiError is an error with the HTTP answer it deserves.

@@ -2,6 +2,7 @@ package central
 
 import (
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -111,10 +112,14 @@ func TestAuthRequiredEverywhere(t *testing.T) {
 		{method: "POST", path: wire.PathSubmit, body: wire.SubmitRequest{}},
 		{method: "GET", path: wire.PathChanges},
 		{method: "POST", path: wire.PathTrack, body: wire.TrackRequest{Tracking: "XZ", VerificationCode: "1"}},
+		{method: "POST", path: wire.PathBlobs, body: wire.BlobCreate{SHA256: strings.Repeat("a", 64), Size: 1, Type: "image/png"}},
+		{method: "HEAD", path: wire.PathBlobs + "/" + strings.Repeat("a", 64)},
+		{method: "PATCH", path: wire.PathBlobs + "/" + strings.Repeat("a", 64), raw: []byte("x"), header: chunkHeaders(0, []byte("x"))},
 	}
 	staff := []request{
 		{method: "GET", path: wire.PathBackoffice},
 		{method: "POST", path: wire.PathBackoffice + "/XZ20260302000001/status", body: wire.StatusUpdate{Status: "in_review"}},
+		{method: "GET", path: PathBackofficeBlobs + "/" + strings.Repeat("a", 64)},
 	}
 	tokens := map[string]string{
 		"no token":    "",
@@ -133,7 +138,7 @@ func TestAuthRequiredEverywhere(t *testing.T) {
 					rq := rq
 					rq.token = tok
 					resp, b := f.do(rq)
-					checkError(t, name, resp, b, 401, codeUnauthorized)
+					checkAuthError(t, name, rq.method, resp, b)
 					if resp.Header.Get("WWW-Authenticate") == "" {
 						t.Fatal("401 without WWW-Authenticate")
 					}
@@ -152,7 +157,9 @@ func TestAuthRequiredEverywhere(t *testing.T) {
 				continue
 			}
 			path := strings.ReplaceAll(rt.path, "{tracking}", "XZ20260302000001")
-			f.wantError(request{method: rt.method, path: path, raw: []byte(`{}`)}, 401, codeUnauthorized)
+			path = strings.ReplaceAll(path, "{sha256}", strings.Repeat("a", 64))
+			resp, b := f.do(request{method: rt.method, path: path, raw: []byte(`{}`)})
+			checkAuthError(t, key, rt.method, resp, b)
 		}
 	})
 	t.Run("basic auth is not a bearer token", func(t *testing.T) {
@@ -163,6 +170,19 @@ func TestAuthRequiredEverywhere(t *testing.T) {
 			f.doJSON(request{method: "GET", path: p}, 200, nil)
 		}
 	})
+}
+
+// checkAuthError checks a 401 answer: a wire.Error body, except for HEAD,
+// whose answers have no body.
+func checkAuthError(t *testing.T, what, method string, resp *http.Response, b []byte) {
+	t.Helper()
+	if method != http.MethodHead {
+		checkError(t, what, resp, b, 401, codeUnauthorized)
+		return
+	}
+	if resp.StatusCode != 401 || len(b) != 0 {
+		t.Fatalf("%s: HEAD answered %d with %d bytes, want 401 without a body", what, resp.StatusCode, len(b))
+	}
 }
 
 func TestCatalogETag(t *testing.T) {

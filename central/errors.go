@@ -1,6 +1,9 @@
 package central
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Sentinel errors of the central server. Callers check them with errors.Is.
 var (
@@ -18,4 +21,30 @@ var (
 	ErrBadName = errors.New("central: staff name must be 1 to 64 characters")
 	// ErrBadTTL: an enrolment code lifetime is not positive.
 	ErrBadTTL = errors.New("central: enrolment code lifetime must be positive")
+
+	// ErrBlobNotFound: no blob has this SHA-256 (never created, or dropped
+	// after a whole-blob mismatch).
+	ErrBlobNotFound = errors.New("central: no blob has this sha256: create it (POST /v1/blobs) and upload it")
+	// ErrBlobIncomplete: the blob exists but not all its bytes have arrived.
+	ErrBlobIncomplete = errors.New("central: the blob is not complete yet: upload the rest of it")
+	// ErrBlobCorrupt: the bytes of a completed upload do not hash to the
+	// blob's name; the server dropped them.
+	ErrBlobCorrupt = errors.New("central: the uploaded bytes do not match the blob's sha256 and were dropped: upload the file again")
+	// ErrBlobConflict: a complete blob with this SHA-256 has another size or type.
+	ErrBlobConflict = errors.New("central: a complete blob with this sha256 has another size or type: compute both from the file again")
+	// ErrOffsetMismatch: a chunk does not start where the server's copy ends
+	// (see OffsetError for the server's offset).
+	ErrOffsetMismatch = errors.New("central: the chunk does not start at the server's offset: resume from that offset")
+	// ErrChunkPastEnd: a chunk would make the blob longer than its size.
+	ErrChunkPastEnd = errors.New("central: the chunk goes past the end of the blob: send only the bytes that remain")
 )
+
+// OffsetError is ErrOffsetMismatch with the offset the server holds.
+type OffsetError struct{ Offset int64 }
+
+func (e *OffsetError) Error() string {
+	return fmt.Sprintf("%v (server offset %d)", ErrOffsetMismatch, e.Offset)
+}
+
+// Is makes errors.Is(err, ErrOffsetMismatch) true.
+func (e *OffsetError) Is(target error) bool { return target == ErrOffsetMismatch }

@@ -3,12 +3,17 @@ package central
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"civicdesk/sync/wire"
 )
@@ -180,6 +185,102 @@ func FuzzChangesQuery(f *testing.F) {
 			var cr wire.ChangesResponse
 			if err := json.Unmarshal(b, &cr); err != nil || cr.Cursor == "" || cr.Changes == nil {
 				t.Fatalf("bad page %s", b)
+			}
+		}
+	})
+}
+
+// FuzzBlobPatch throws PATCH headers and bodies at one blob: never a 5xx,
+// every answer carries Tus-Resumable, refusals are wire.Errors, the offset
+// never passes the size, and a blob that completes holds exactly the bytes
+// its name hashes.
+func FuzzBlobPatch(f *testing.F) {
+	fs := newFuzzServer(f)
+	content := []byte("a scanned lease agreement, 64 bytes long, for the fuzz target..")
+	sha := sha256Hex(content)
+	reset := func(t *testing.T) {
+		st, err := fs.srv.Blob(sha)
+		if err == nil && !st.Complete {
+			return
+		}
+		if err == nil {
+			if err := fs.srv.db.Update(func(tx *bolt.Tx) error { return deleteBlob(tx, sha) }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, _, err := fs.srv.createBlob(wire.BlobCreate{SHA256: sha, Size: int64(len(content)), Type: "image/png"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	good := chunkHeaders(0, content[:20])
+	for _, seed := range []struct {
+		offset, checksum, ctype string
+		body                    []byte
+		mode                    uint8
+	}{
+		{"0", good[wire.HeaderUploadChecksum], wire.ContentTypeChunk, content[:20], 0},
+		{"0", "", wire.ContentTypeChunk, content, 3},                   // the whole blob
+		{"0", "", wire.ContentTypeChunk, []byte("not the content"), 3}, // wrong bytes, right checksum
+		{"", "", "", nil, 1},
+		{"-1", "sha256 ", wire.ContentTypeChunk, []byte("x"), 0},
+		{"99999999999999999999", "sha256 " + strings.Repeat("A", 43) + "=", wire.ContentTypeChunk, content, 0},
+		{"0", "sha1 Kq5sNclPz7QV2+lfQIuc6R7oRu0=", wire.ContentTypeChunk + "; x=1", content, 1},
+		{"00", "sha256 ====", "application/json", content, 0},
+	} {
+		f.Add(seed.offset, seed.checksum, seed.ctype, seed.body, seed.mode)
+	}
+	f.Fuzz(func(t *testing.T, offset, checksum, ctype string, body []byte, mode uint8) {
+		reset(t)
+		st, _ := fs.srv.Blob(sha)
+		r := httptest.NewRequest("PATCH", wire.PathBlobs+"/"+sha, bytes.NewReader(body))
+		r.Header.Set("Authorization", "Bearer "+fs.device)
+		if mode&1 != 0 { // start where the server is
+			offset = strconv.FormatInt(st.Offset, 10)
+		}
+		if mode&2 != 0 { // a checksum that matches the body
+			checksum = chunkHeaders(0, body)[wire.HeaderUploadChecksum]
+		}
+		for k, v := range map[string]string{wire.HeaderUploadOffset: offset, wire.HeaderUploadChecksum: checksum, "Content-Type": ctype} {
+			if strings.ContainsAny(v, "\r\n\x00") {
+				return // not a header an HTTP client could send
+			}
+			r.Header.Set(k, v)
+		}
+		w := httptest.NewRecorder()
+		fs.h.ServeHTTP(w, r)
+		b := w.Body.Bytes()
+		switch {
+		case w.Code >= 500:
+			t.Fatalf("status %d: %s", w.Code, b)
+		case w.Header().Get(wire.HeaderTusResumable) != wire.TusVersion:
+			t.Fatalf("status %d without Tus-Resumable", w.Code)
+		case w.Code == http.StatusNoContent:
+			if len(b) != 0 {
+				t.Fatalf("204 with a body")
+			}
+		default:
+			var e wire.Error
+			if err := json.Unmarshal(b, &e); err != nil || e.Code == "" || e.Message == "" {
+				t.Fatalf("status %d without a proper error body: %s", w.Code, b)
+			}
+		}
+		after, err := fs.srv.Blob(sha)
+		if err != nil {
+			if errors.Is(err, ErrBlobNotFound) && w.Code == http.StatusUnprocessableEntity {
+				return // dropped: its bytes did not hash to its name
+			}
+			t.Fatalf("Blob after status %d: %v", w.Code, err)
+		}
+		if after.Offset > after.Size || (w.Code != http.StatusNoContent && after.Offset != st.Offset) {
+			t.Fatalf("status %d moved the offset from %d to %d (size %d)", w.Code, st.Offset, after.Offset, after.Size)
+		}
+		if w.Code == http.StatusNoContent && w.Header().Get(wire.HeaderUploadOffset) != strconv.FormatInt(after.Offset, 10) {
+			t.Fatalf("204 with Upload-Offset %q, server at %d", w.Header().Get(wire.HeaderUploadOffset), after.Offset)
+		}
+		if after.Complete {
+			var buf bytes.Buffer
+			if _, err := fs.srv.WriteBlob(sha, &buf); err != nil || !bytes.Equal(buf.Bytes(), content) {
+				t.Fatalf("complete blob holds other bytes (%v)", err)
 			}
 		}
 	})

@@ -198,10 +198,13 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		}
 		// Probe the real handler: the route exists (no unknown_path, no 405).
 		path := strings.ReplaceAll(o.path, "{tracking}", "XZ20260302000001")
+		path = strings.ReplaceAll(path, "{sha256}", strings.Repeat("a", 64))
 		resp, b := f.do(request{method: o.method, path: path})
 		var e wire.Error
 		json.Unmarshal(b, &e)
-		if resp.StatusCode == http.StatusMethodNotAllowed || (resp.StatusCode == http.StatusNotFound && e.Code == codeUnknownPath) {
+		// HEAD answers have no body: without a token, a routed HEAD is a 401.
+		headMiss := o.method == http.MethodHead && resp.StatusCode == http.StatusNotFound
+		if resp.StatusCode == http.StatusMethodNotAllowed || (resp.StatusCode == http.StatusNotFound && e.Code == codeUnknownPath) || headMiss {
 			t.Errorf("%s is not routed: %d %s", key, resp.StatusCode, b)
 		}
 		if _, ok := o.op["responses"].(map[string]any); !ok {
@@ -231,6 +234,27 @@ func TestOpenAPIAgainstServer(t *testing.T) {
 	statusPath := wire.PathBackoffice + "/{tracking}/status"
 	bad := newItem(validValues())
 	bad.Values["phone"] = "12345"
+
+	// Blobs: one complete, one with 5 of its 10 bytes, one to create.
+	done := []byte("a complete attachment")
+	doneSHA := sha256Hex(done)
+	f.uploadBlob(tok, done, "image/png", 8)
+	half := []byte("0123456789")
+	halfSHA := sha256Hex(half)
+	f.doJSON(request{method: "POST", path: wire.PathBlobs, token: tok, body: wire.BlobCreate{SHA256: halfSHA, Size: 10, Type: "image/png"}}, 201, nil)
+	other := []byte("0123499999") // same length as half, other bytes
+	fresh := wire.BlobCreate{SHA256: sha256Hex([]byte("new")), Size: 3, Type: "image/jpeg"}
+	blobOp, headOp := "POST "+wire.PathBlobs, "HEAD "+wire.PathBlobs+"/{sha256}"
+	patchOp, getBlobOp := "PATCH "+wire.PathBlobs+"/{sha256}", "GET "+PathBackofficeBlobs+"/{sha256}"
+	halfPath, unknownPath := wire.PathBlobs+"/"+halfSHA, wire.PathBlobs+"/"+strings.Repeat("b", 64)
+	patch := func(path string, off int64, chunk []byte, token string) request {
+		return request{path: path, token: token, raw: chunk, header: chunkHeaders(off, chunk)}
+	}
+	badSum := chunkHeaders(5, half[5:])
+	badSum[wire.HeaderUploadChecksum] = chunkHeaders(0, []byte("other"))[wire.HeaderUploadChecksum]
+	oldTus := map[string]string{wire.HeaderTusResumable: "0.2.2"}
+	patchTextPlain := chunkHeaders(5, half[5:])
+	patchTextPlain["Content-Type"] = "text/plain"
 
 	calls := []struct {
 		op   string // "METHOD path-template"
@@ -273,6 +297,34 @@ func TestOpenAPIAgainstServer(t *testing.T) {
 		{"POST " + statusPath, request{path: wire.PathBackoffice + "/" + res[1].Tracking + "/status", token: staff, raw: []byte(`{"status":"` + strings.Repeat("a", 70000) + `"}`)}, 413},
 		{"POST " + statusPath, request{path: wire.PathBackoffice + "/" + res[1].Tracking + "/status", token: staff, raw: []byte(`{}`), header: map[string]string{"Content-Type": "text/csv"}}, 415},
 		{"POST " + statusPath, request{path: wire.PathBackoffice + "/" + res[1].Tracking + "/status", token: tok, body: wire.StatusUpdate{Status: lifecycle.InReview}}, 401},
+		{blobOp, request{path: wire.PathBlobs, token: tok, body: fresh}, 201},
+		{blobOp, request{path: wire.PathBlobs, token: tok, body: fresh}, 200},
+		{blobOp, request{path: wire.PathBlobs, token: tok, body: wire.BlobCreate{SHA256: doneSHA, Size: int64(len(done)), Type: "image/png"}}, 200},
+		{blobOp, request{path: wire.PathBlobs, token: tok, body: wire.BlobCreate{SHA256: doneSHA, Size: 1, Type: "image/png"}}, 409},
+		{blobOp, request{path: wire.PathBlobs, token: tok, body: wire.BlobCreate{SHA256: strings.ToUpper(doneSHA), Size: 1, Type: "image/png"}}, 400},
+		{blobOp, request{path: wire.PathBlobs, token: tok, body: wire.BlobCreate{SHA256: doneSHA, Size: wire.MaxBlob + 1, Type: "image/png"}}, 413},
+		{blobOp, request{path: wire.PathBlobs, token: tok, raw: []byte(`{}`), header: map[string]string{"Content-Type": "image/png"}}, 415},
+		{blobOp, request{path: wire.PathBlobs, token: tok, body: fresh, header: oldTus}, 412},
+		{blobOp, request{path: wire.PathBlobs, body: fresh}, 401},
+		{headOp, request{path: halfPath, token: tok}, 200},
+		{headOp, request{path: unknownPath, token: tok}, 404},
+		{headOp, request{path: wire.PathBlobs + "/abc", token: tok}, 400},
+		{headOp, request{path: halfPath, token: tok, header: oldTus}, 412},
+		{headOp, request{path: halfPath}, 401},
+		{patchOp, patch(halfPath, 0, half[:5], tok), 204},
+		{patchOp, patch(halfPath, 0, half[:5], tok), 409},
+		{patchOp, request{path: halfPath, token: tok, raw: half[5:], header: badSum}, 460},
+		{patchOp, patch(halfPath, 5, []byte("567890"), tok), 413}, // past the end
+		{patchOp, patch(halfPath, 5, other[5:], tok), 422},
+		{patchOp, patch(unknownPath, 0, half, tok), 404},
+		{patchOp, patch(wire.PathBlobs+"/"+strings.Repeat("G", 64), 0, half, tok), 400},
+		{patchOp, request{path: halfPath, token: tok, raw: half[5:], header: patchTextPlain}, 415},
+		{patchOp, request{path: halfPath, token: tok, raw: half, header: oldTus}, 412},
+		{patchOp, patch(halfPath, 0, half, ""), 401},
+		{getBlobOp, request{path: PathBackofficeBlobs + "/" + doneSHA, token: staff}, 200},
+		{getBlobOp, request{path: PathBackofficeBlobs + "/" + halfSHA, token: staff}, 404},
+		{getBlobOp, request{path: PathBackofficeBlobs + "/xyz", token: staff}, 400},
+		{getBlobOp, request{path: PathBackofficeBlobs + "/" + doneSHA, token: tok}, 401},
 	}
 	exercised := map[string]bool{}
 	for i, c := range calls {
@@ -294,6 +346,12 @@ func TestOpenAPIAgainstServer(t *testing.T) {
 				t.Fatalf("status %d is not documented for %s", resp.StatusCode, c.op)
 			}
 			r = checker.resolve(r)
+			headers, _ := r["headers"].(map[string]any)
+			for name, h := range headers {
+				if req, _ := checker.resolve(h.(map[string]any))["required"].(bool); req && resp.Header.Get(name) == "" {
+					t.Errorf("documented header %s is missing", name)
+				}
+			}
 			content, _ := r["content"].(map[string]any)
 			if content == nil {
 				if len(body) != 0 {
@@ -302,6 +360,12 @@ func TestOpenAPIAgainstServer(t *testing.T) {
 				return
 			}
 			media, ok := content["application/json"].(map[string]any)
+			if _, any := content["*/*"]; !ok && any {
+				if len(body) == 0 || strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+					t.Fatalf("want the bytes of a file, got %q (%s)", resp.Header.Get("Content-Type"), body)
+				}
+				return
+			}
 			if !ok {
 				t.Fatalf("response %d of %s has no application/json content", resp.StatusCode, c.op)
 			}

@@ -68,6 +68,10 @@ type Server struct {
 	log         *slog.Logger
 	closed      atomic.Bool
 	handler     http.Handler
+	uploads     uploadCounters
+	// patchDone, when set (tests only), is called when a PATCH of a blob
+	// has been handled, whatever its outcome.
+	patchDone atomic.Pointer[func()]
 }
 
 // Open opens (or creates) the server's data file and prepares its handler.
@@ -160,6 +164,10 @@ func (s *Server) routes() []route {
 		{http.MethodPost, wire.PathTrack, authDevice, s.handleTrack},
 		{http.MethodGet, wire.PathBackoffice, authStaff, s.handleBackofficeList},
 		{http.MethodPost, wire.PathBackoffice + "/{tracking}/status", authStaff, s.handleBackofficeStatus},
+		{http.MethodPost, wire.PathBlobs, authDevice, s.handleBlobCreate},
+		{http.MethodHead, wire.PathBlobs + "/{sha256}", authDevice, s.handleBlobHead},
+		{http.MethodPatch, wire.PathBlobs + "/{sha256}", authDevice, s.handleBlobPatch},
+		{http.MethodGet, PathBackofficeBlobs + "/{sha256}", authStaff, s.handleBackofficeBlob},
 	}
 }
 
@@ -189,7 +197,11 @@ func (s *Server) buildHandler() http.Handler {
 		}
 		sort.Strings(methods)
 		allow := strings.Join(methods, ", ")
+		tus := isTusPath(p)
 		mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
+			if tus {
+				w.Header().Set(wire.HeaderTusResumable, wire.TusVersion)
+			}
 			w.Header().Set("Allow", allow)
 			writeError(w, errorf(http.StatusMethodNotAllowed, codeMethodNotAllowed,
 				"method %s is not allowed on this path: use %s", clip(r.Method), allow))
@@ -208,7 +220,17 @@ func errUnknownPath() error {
 
 // endpoint wraps a route with its authentication.
 func (s *Server) endpoint(rt route) http.Handler {
+	tus := isTusPath(rt.path)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if tus {
+			w.Header().Set(wire.HeaderTusResumable, wire.TusVersion)
+			if v := r.Header.Get(wire.HeaderTusResumable); v != "" && v != wire.TusVersion {
+				w.Header().Set("Tus-Version", wire.TusVersion)
+				writeError(w, errorf(http.StatusPreconditionFailed, codeUnsupportedVersion,
+					"this server speaks tus %s only: send Tus-Resumable: %s", wire.TusVersion, wire.TusVersion))
+				return
+			}
+		}
 		var c caller
 		if rt.auth != authNone {
 			tok, ok := bearer(r)
@@ -279,6 +301,9 @@ func (sr *statusRecorder) WriteHeader(code int) {
 	}
 	sr.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap lets http.ResponseController reach the connection.
+func (sr *statusRecorder) Unwrap() http.ResponseWriter { return sr.ResponseWriter }
 
 func (sr *statusRecorder) Write(b []byte) (int, error) {
 	if sr.status == 0 {

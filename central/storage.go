@@ -24,7 +24,10 @@ var (
 	bucketChanges      = []byte("changes")      // seq (8 bytes BE) -> changeRecord
 	bucketDeviceFeeds  = []byte("device_feeds") // device id -> bucket of seq -> ""
 	bucketMeta         = []byte("meta")         // counters, schema version
-	allBuckets         = [][]byte{bucketDevices, bucketEnrollCodes, bucketStaffTokens, bucketApplications, bucketTracking, bucketChanges, bucketDeviceFeeds, bucketMeta}
+	bucketBlobs        = []byte("blobs")        // sha256 hex -> blobRecord
+	bucketBlobChunks   = []byte("blob_chunks")  // sha256 hex -> bucket of offset (8 bytes BE) -> chunk bytes
+	bucketBlobRefs     = []byte("blob_refs")    // sha256 hex -> bucket of app id -> ""
+	allBuckets         = [][]byte{bucketDevices, bucketEnrollCodes, bucketStaffTokens, bucketApplications, bucketTracking, bucketChanges, bucketDeviceFeeds, bucketMeta, bucketBlobs, bucketBlobChunks, bucketBlobRefs}
 	metaSchemaVersion  = []byte("schema_version")
 	metaAppOrdinal     = []byte("app_ordinal")
 	metaTrackingPrefix = "tracking_seq:" // + yyyymmdd
@@ -64,7 +67,7 @@ type appRecord struct {
 	ServiceVersion  int                `json:"service_version"`
 	StaffID         string             `json:"staff_id,omitempty"`
 	Values          catalog.Values     `json:"values"`
-	Attachments     []wire.Attachment  `json:"attachments,omitempty"`
+	Attachments     []wire.Attachment  `json:"attachments,omitempty"` // references to blobs (see blob_refs)
 	Tracking        string             `json:"tracking"`
 	Code            string             `json:"code"`
 	Status          lifecycle.Status   `json:"status"`

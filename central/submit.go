@@ -2,12 +2,10 @@ package central
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
+	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -21,12 +19,10 @@ import (
 
 // Field error codes the server adds to the catalog validator's codes.
 const (
-	fieldCodeServiceUnknown    = "service.unknown"
-	fieldCodeIDMissing         = "id.required"
-	fieldCodeIDMalformed       = "id.malformed"
-	fieldCodeItemMalformed     = "item.malformed"
-	fieldCodeAttachmentSHA     = "attachment.checksum"
-	fieldCodeAttachmentMissing = "attachment.data_required"
+	fieldCodeServiceUnknown = "service.unknown"
+	fieldCodeIDMissing      = "id.required"
+	fieldCodeIDMalformed    = "id.malformed"
+	fieldCodeItemMalformed  = "item.malformed"
 )
 
 // chinaTime dates tracking numbers: China Standard Time has no daylight
@@ -127,28 +123,14 @@ func validID(id string) bool {
 	return err == nil && u.String() == id
 }
 
-// check runs the catalog validator and the attachment checks.
+// check runs the catalog validator.
 func (s *Server) check(it *wire.SubmitItem) []catalog.FieldError {
 	svc, ok := s.cat.Service(it.Service)
 	if !ok {
 		return []catalog.FieldError{{Field: "service", Code: fieldCodeServiceUnknown,
 			Message: "no such service in the catalog: refresh the catalog and choose a listed service"}}
 	}
-	errs := catalog.ValidateAt(svc, it.Values, s.now())
-	for i, a := range it.Attachments {
-		field := fmt.Sprintf("attachments[%d]", i)
-		if len(a.Data) == 0 {
-			errs = append(errs, catalog.FieldError{Field: field, Code: fieldCodeAttachmentMissing,
-				Message: "the attachment has no data: attach the file again"})
-			continue
-		}
-		sum := sha256.Sum256(a.Data)
-		if !strings.EqualFold(a.SHA256, hex.EncodeToString(sum[:])) {
-			errs = append(errs, catalog.FieldError{Field: field, Code: fieldCodeAttachmentSHA,
-				Message: "the attachment's data does not match its sha256: attach the file again"})
-		}
-	}
-	return errs
+	return catalog.ValidateAt(svc, it.Values, s.now())
 }
 
 // submit stores a batch in one transaction and returns a result per item,
@@ -198,13 +180,33 @@ func (s *Server) submit(device string, raws []json.RawMessage) ([]wire.ItemResul
 				results[i] = a.result(true)
 				continue
 			}
-			if p.result != nil {
-				results[i] = *p.result
+			refs := s.attachmentRefs(&p.item)
+			bad, missing, err := checkBlobs(tx, refs)
+			if err != nil {
+				return err
+			}
+			switch {
+			case p.result != nil:
+				r := *p.result
+				r.Errors = append(slices.Clip(r.Errors), bad...)
+				results[i] = r
+				continue
+			case len(bad) > 0:
+				results[i] = *invalid(id, bad...)
+				continue
+			case len(missing) > 0:
+				results[i] = wire.ItemResult{ID: id, Outcome: wire.Retry, Errors: missing,
+					Message: "the server does not hold all the attached files yet: upload them (POST /v1/blobs, then PATCH), then send the application again"}
 				continue
 			}
 			na, err := s.accept(tx, device, &p.item, p.fp, now)
 			if err != nil {
 				return err
+			}
+			for _, ref := range refs {
+				if err := addBlobRef(tx, ref.sha, id); err != nil {
+					return err
+				}
 			}
 			results[i] = na.result(false)
 		}

@@ -3,8 +3,6 @@ package central
 import (
 	"bytes"
 	"compress/gzip"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -56,7 +54,7 @@ func TestSubmitMixedBatch(t *testing.T) {
 	inBatchOther.ID = good.ID
 	inBatchOther.Values["district"] = "320311"
 	withAttachment := newItem(validValues())
-	withAttachment.Attachments = []wire.Attachment{{SHA256: strings.Repeat("0", 64), Type: "image/jpeg", Data: []byte("jpeg")}}
+	withAttachment.Attachments = []wire.Attachment{{SHA256: strings.Repeat("0", 64), Type: "image/jpeg", Size: 4}}
 
 	items := []wire.SubmitItem{good, badID, missing, unknownSvc, conflicting, earlier, noID, upperID, inBatchDup, inBatchOther, withAttachment}
 	res := f.submit(tok, items...)
@@ -124,8 +122,8 @@ func TestSubmitMixedBatch(t *testing.T) {
 	t.Run("same id, other content, in the batch", func(t *testing.T) {
 		check(9, wire.Conflict)
 	})
-	t.Run("attachment checksum", func(t *testing.T) {
-		if r := check(10, wire.Invalid); !hasFieldError(r.Errors, "attachments[0]", "attachment.checksum") {
+	t.Run("attachment whose blob the server lacks", func(t *testing.T) {
+		if r := check(10, wire.Retry); !hasFieldError(r.Errors, "attachments", wire.CodeBlobMissing) || r.Tracking != "" {
 			t.Fatalf("result %+v", r)
 		}
 	})
@@ -300,21 +298,4 @@ func TestSubmitBodies(t *testing.T) {
 		f.doJSON(request{method: "POST", path: wire.PathSubmit, token: tok, raw: []byte(`{"items":[]}`),
 			header: map[string]string{"Content-Type": "application/json; charset=utf-8"}}, 200, nil)
 	})
-}
-
-func TestSubmitAttachment(t *testing.T) {
-	f := newFixture(t)
-	_, tok := f.enroll("kiosk")
-	data := []byte("\xff\xd8\xff\xe0 a small jpeg")
-	sum := sha256.Sum256(data)
-	it := newItem(validValues())
-	it.Attachments = []wire.Attachment{{SHA256: hex.EncodeToString(sum[:]), Type: "image/jpeg", Data: data}}
-	if r := f.submit(tok, it)[0]; r.Outcome != wire.Accepted {
-		t.Fatalf("%+v", r)
-	}
-	empty := newItem(validValues())
-	empty.Attachments = []wire.Attachment{{SHA256: hex.EncodeToString(sum[:]), Type: "image/jpeg"}}
-	if r := f.submit(tok, empty)[0]; r.Outcome != wire.Invalid || !hasFieldError(r.Errors, "attachments[0]", "attachment.data_required") {
-		t.Fatalf("%+v", r)
-	}
 }

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bytes"
+	"context"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -118,4 +119,56 @@ func BenchmarkQueue100k(b *testing.B) {
 		}
 		b.ReportMetric(float64(kb)/1024, "peak-RSS-MiB")
 	}
+}
+
+// BenchmarkUploadEdgeLossy sends one application with a 5 MB scan over an
+// Edge-Lossy link and reports wall time next to the link limit; then, on an
+// unshaped link, cuts the connection once at 90 % of the upload and reports
+// the bytes sent again next to what a whole-file retry would send again.
+func BenchmarkUploadEdgeLossy(b *testing.B) {
+	const size = 5_000_000
+	b.Run("edge-lossy", func(b *testing.B) {
+		for range b.N {
+			e := startCentral(b)
+			url := e.withProxy()
+			var cnt counter
+			d := e.newDevice(b, url, deviceOpt{timeout: 10 * time.Minute, dial: cnt.dial})
+			app := d.submitWithDocument(b, 1, document(b, size))
+			edgeLossy(e)
+			reqs0 := e.requests.Load()
+			start := time.Now()
+			d.drain(b, 3)
+			wall := time.Since(start)
+			exactlyOnce(b, e, d, []string{app.ID})
+			rtt := float64(edgeUpMs+edgeDownMs) / 1000
+			trips := float64(e.requests.Load() - reqs0)
+			limit := float64(cnt.up.Load())/(edgeUpKBps*1000) + float64(cnt.down.Load())/(edgeDownKBps*1000) + trips*rtt
+			b.ReportMetric(wall.Seconds(), "wall-s")
+			b.ReportMetric(limit, "link-limit-s")
+			b.ReportMetric(wall.Seconds()/limit, "x-limit")
+			b.ReportMetric(float64(cnt.up.Load()), "bytes-up")
+			b.ReportMetric(trips, "requests")
+		}
+	})
+	b.Run("cut-at-90%", func(b *testing.B) {
+		for range b.N {
+			e := startCentral(b)
+			pc := e.countPatches()
+			url := e.withProxy()
+			d := e.newDevice(b, url, deviceOpt{timeout: time.Minute})
+			app := d.submitWithDocument(b, 2, document(b, size))
+			// The first connection dies after 90 % of the file (plus the
+			// requests before the upload); later ones are left alone.
+			e.toxic("cut", "limit_data", "upstream", map[string]any{"bytes": size * 9 / 10})
+			if _, err := d.eng.SyncOnce(context.Background()); err == nil {
+				b.Fatal("the upload went through the cut")
+			}
+			e.clearToxics()
+			d.drain(b, 3)
+			exactlyOnce(b, e, d, []string{app.ID})
+			resent := pc.n.Load() - size
+			b.ReportMetric(float64(resent), "bytes-resent")
+			b.ReportMetric(float64(size*9/10), "whole-file-retry-resends")
+		}
+	})
 }

@@ -37,8 +37,11 @@ type centralEnv struct {
 	http  *http.Server
 	toxi  *toxiproxy.ApiServer
 	proxy *toxiproxy.Proxy
+	path  string // the server's data file
 	// requests counts HTTP requests that reached the server.
 	requests atomic.Int64
+	mu       sync.Mutex
+	wrap     func(http.Handler) http.Handler // set with setWrap
 	// cutAfterCommit > 0: that many submissions are committed, then their
 	// response is cut after cutBytes bytes (0: nothing is sent back).
 	cutAfterCommit atomic.Int64
@@ -70,7 +73,8 @@ func init() {
 
 func startCentral(t testing.TB) *centralEnv {
 	t.Helper()
-	srv, err := central.Open(central.Options{Path: filepath.Join(t.TempDir(), "central.db")})
+	path := filepath.Join(t.TempDir(), "central.db")
+	srv, err := central.Open(central.Options{Path: path})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,26 +82,64 @@ func startCentral(t testing.TB) *centralEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &centralEnv{t: t, srv: srv, addr: ln.Addr().String()}
-	h := srv.Handler()
+	e := &centralEnv{t: t, srv: srv, addr: ln.Addr().String(), path: path}
+	e.serve(ln)
+	t.Cleanup(func() {
+		if e.proxy != nil {
+			e.proxy.Stop()
+		}
+		e.http.Close()
+		e.srv.Close()
+	})
+	return e
+}
+
+// serve answers on ln with the server's handler, the request counter, the
+// commit-then-cut fault and the test's wrapper.
+func (e *centralEnv) serve(ln net.Listener) {
+	srv := e.srv
 	e.http = &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.requests.Add(1)
+		h := srv.Handler()
+		e.mu.Lock()
+		if e.wrap != nil {
+			h = e.wrap(h)
+		}
+		e.mu.Unlock()
 		if r.URL.Path == wire.PathSubmit && e.cutAfterCommit.Add(-1) >= 0 {
 			e.commitThenCut(h, w, r)
 			return
 		}
 		h.ServeHTTP(w, r)
 	})}
-	hs := e.http
-	go hs.Serve(ln)
-	t.Cleanup(func() {
-		if e.proxy != nil {
-			e.proxy.Stop()
-		}
-		hs.Close()
-		srv.Close()
-	})
-	return e
+	go e.http.Serve(ln)
+}
+
+// setWrap puts f around the server's handler for the requests that follow.
+func (e *centralEnv) setWrap(f func(http.Handler) http.Handler) {
+	e.mu.Lock()
+	e.wrap = f
+	e.mu.Unlock()
+}
+
+// restart stops the server (connections dropped) and starts it again on the
+// same address and data file.
+func (e *centralEnv) restart(t testing.TB) {
+	t.Helper()
+	e.http.Close()
+	if err := e.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := central.Open(central.Options{Path: e.path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv = srv
+	ln, err := net.Listen("tcp", e.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.serve(ln)
 }
 
 // URL is the server's address, without the proxy.

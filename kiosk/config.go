@@ -41,6 +41,10 @@ type Config struct {
 	HallName catalog.Text
 	// Notices are shown on the home screen, one line each; none: nothing.
 	Notices []catalog.Text
+	// AttachDir is where staff pick scanned documents from: a document
+	// camera's output folder or a removable medium. Residents cannot attach
+	// files on a kiosk; staff mode can.
+	AttachDir string
 }
 
 func (c Config) withDefaults(d *ui.Deps) Config {

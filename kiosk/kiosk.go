@@ -47,6 +47,9 @@ type Kiosk struct {
 	scanner *Scanner
 	unlang  func()
 
+	uploads   uploads // attachment upload progress, for the staff queue
+	unUploads func()
+
 	idle idleState // guarded by mu
 	mu   sync.Mutex
 	bg   sync.WaitGroup // background lookups (tests wait for them)
@@ -91,10 +94,13 @@ func New(d *ui.Deps, cfg Config) *Kiosk {
 		k.Activity()
 	}
 	d.Keypad = k.Keypad
+	d.AttachAllowed = func() bool { return k.sess.staffID != "" }
+	d.AttachDir = k.cfg.AttachDir
 	k.countdownText = binding.NewString()
 	k.scanner = NewScanner(k.cfg.Clock.Now, k.onScan)
 	k.sess = k.newSession()
 	k.syncInd = ui.NewSyncIndicator(d)
+	k.unUploads = k.followUploads()
 	k.bar = newTopBar(k)
 	k.nav = ui.NewNavigator(k.homeScreen())
 	k.nav.OnChange(k.navigated)
@@ -152,6 +158,7 @@ func (k *Kiosk) Close() {
 		k.sess.receipt.Close()
 	}
 	k.syncInd.Close()
+	k.unUploads()
 	k.unlang()
 }
 

@@ -73,12 +73,13 @@ func (k *Kiosk) queueScreen() ui.Screen {
 type queueRow struct {
 	widget.BaseWidget
 	title, detail *widget.Label
+	progress      *widget.ProgressBar // attachments being uploaded
 	retry         *widget.Button
 	id            string
 }
 
 func (r *queueRow) CreateRenderer() fyne.WidgetRenderer {
-	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, nil, r.retry, container.NewVBox(r.title, r.detail)))
+	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, nil, r.retry, container.NewVBox(r.title, r.detail, r.progress)))
 }
 
 func (k *Kiosk) newQueueView() *queueView {
@@ -228,7 +229,8 @@ func (v *queueView) reload() {
 
 func (v *queueView) createRow() fyne.CanvasObject {
 	v.created++
-	r := &queueRow{title: widget.NewLabel(""), detail: widget.NewLabel("")}
+	r := &queueRow{title: widget.NewLabel(""), detail: widget.NewLabel(""), progress: widget.NewProgressBar()}
+	r.progress.Hide()
 	r.title.TextStyle.Bold = true
 	r.title.Truncation = fyne.TextTruncateEllipsis
 	r.detail.Truncation = fyne.TextTruncateEllipsis
@@ -260,6 +262,12 @@ func (v *queueView) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 		detail += " · " + k.t("kiosk.queue.last_error", "Error", s.LastError)
 	}
 	r.detail.SetText(detail)
+	if share, ok := k.uploads.get(s.ID); ok && s.State == lifecycle.Queued {
+		r.progress.SetValue(share)
+		r.progress.Show()
+	} else {
+		r.progress.Hide()
+	}
 	if s.State == lifecycle.NeedsAttention || s.State == lifecycle.Conflict {
 		r.retry.Show()
 	} else {

@@ -53,8 +53,14 @@ func checkName(what, v string, required bool) error {
 }
 
 // checkAttachments copies atts, filling SHA256 and Size from the bytes when
-// they are missing and refusing refs that do not match their bytes.
-func checkAttachments(atts []Attachment) ([]Attachment, error) {
+// they are missing and refusing refs that do not match their bytes and
+// files larger than the store's limit.
+func (s *Store) checkAttachments(atts []Attachment) ([]Attachment, error) {
+	return normaliseAttachments(atts, s.maxAtt)
+}
+
+// normaliseAttachments is checkAttachments with a size limit (0: none).
+func normaliseAttachments(atts []Attachment, limit int64) ([]Attachment, error) {
 	if atts == nil {
 		return nil, nil
 	}
@@ -62,6 +68,13 @@ func checkAttachments(atts []Attachment) ([]Attachment, error) {
 	for i, a := range atts {
 		if a.Field == "" {
 			return nil, fmt.Errorf("%w: attachment %d names no form field", ErrInvalid, i+1)
+		}
+		if limit > 0 && int64(len(a.Data)) > limit {
+			return nil, fmt.Errorf("%w: attachment for field %s is %s, larger than the limit of %s per file (attach a smaller file, for example a scan at a lower resolution)",
+				ErrInvalid, a.Field, formatBytes(int64(len(a.Data))), formatBytes(limit))
+		}
+		if a.Data == nil && !validSHA(a.Ref.SHA256) {
+			return nil, fmt.Errorf("%w: attachment for field %s has neither its bytes nor a valid SHA-256 (attach the file again)", ErrInvalid, a.Field)
 		}
 		if a.Data != nil {
 			sum := sha256.Sum256(a.Data)
@@ -84,6 +97,19 @@ func checkAttachments(atts []Attachment) ([]Attachment, error) {
 	return out, nil
 }
 
+// formatBytes writes a size for people: "10 MiB", "2.5 MiB", "300 KiB", "12 bytes".
+func formatBytes(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KiB", (n+1<<10-1)>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
 func (s *Store) prepare(n NewApplication) (NewApplication, error) {
 	if n.ID == "" {
 		n.ID = s.newID()
@@ -101,7 +127,7 @@ func (s *Store) prepare(n NewApplication) (NewApplication, error) {
 		return n, fmt.Errorf("%w: the service version is negative", ErrInvalid)
 	}
 	var err error
-	n.Attachments, err = checkAttachments(n.Attachments)
+	n.Attachments, err = s.checkAttachments(n.Attachments)
 	return n, err
 }
 
@@ -131,7 +157,11 @@ func (s *Store) CreateDraft(n NewApplication) (Application, error) {
 			return fmt.Errorf("%w: application %s already exists", ErrState, n.ID)
 		}
 		r := s.newRecord(n)
-		pd, _, err := s.putPersonal(tx, n.ID, personalData{Values: n.Values, Attachments: n.Attachments})
+		atts, err := s.attach(tx, &r, n.Attachments, false)
+		if err != nil {
+			return err
+		}
+		pd, _, err := s.putPersonal(tx, n.ID, personalData{Values: n.Values, Attachments: atts})
 		if err != nil {
 			return err
 		}
@@ -148,7 +178,7 @@ func (s *Store) CreateDraft(n NewApplication) (Application, error) {
 // SaveDraft replaces a draft's values and attachments (autosave). Only
 // drafts can be saved: anything else is ErrState.
 func (s *Store) SaveDraft(id string, values catalog.Values, atts []Attachment) error {
-	atts, err := checkAttachments(atts)
+	atts, err := s.checkAttachments(atts)
 	if err != nil {
 		return err
 	}
@@ -160,7 +190,11 @@ func (s *Store) SaveDraft(id string, values catalog.Values, atts []Attachment) e
 		if r.State != lifecycle.Draft {
 			return fmt.Errorf("%w: application %s is %s, only a draft can be edited", ErrState, id, r.State)
 		}
-		if _, _, err := s.putPersonal(tx, id, personalData{Values: values, Attachments: atts}); err != nil {
+		stored, err := s.attach(tx, &r, atts, false)
+		if err != nil {
+			return err
+		}
+		if _, _, err := s.putPersonal(tx, id, personalData{Values: values, Attachments: stored}); err != nil {
 			return err
 		}
 		r.UpdatedAt = s.now()
@@ -168,9 +202,13 @@ func (s *Store) SaveDraft(id string, values catalog.Values, atts []Attachment) e
 	})
 }
 
-// queue writes pd afresh, computes the fingerprint and size, moves r to
-// queued and adds its outbox entry, all in tx.
+// queue writes pd afresh (its attachments as blobs), computes the
+// fingerprint and size, moves r to queued and adds its outbox entry, all in tx.
 func (s *Store) queue(tx *bolt.Tx, r *record, pd personalData) error {
+	var err error
+	if pd.Attachments, err = s.attach(tx, r, pd.Attachments, false); err != nil {
+		return err
+	}
 	norm, plain, err := s.putPersonal(tx, r.ID, pd)
 	if err != nil {
 		return err
@@ -179,7 +217,7 @@ func (s *Store) queue(tx *bolt.Tx, r *record, pd personalData) error {
 	a.Values, a.Attachments = norm.Values, norm.Attachments
 	now := s.now()
 	r.Fingerprint = Fingerprint(a)
-	r.Size = len(plain) + len(r.ID) + len(r.Service) + len(r.StaffID) + 96 // the item's other JSON
+	r.Size = itemSize(r, plain)
 	r.EnqueuedAt = now
 	r.UpdatedAt = now
 	r.Attempts, r.LastError, r.FieldErrors = 0, "", nil
@@ -194,6 +232,12 @@ func (s *Store) queue(tx *bolt.Tx, r *record, pd personalData) error {
 		return err
 	}
 	return putRecord(tx, r)
+}
+
+// itemSize is the approximate wire size of r's item, whose personal data
+// encodes to plain (attachments go apart, as blobs).
+func itemSize(r *record, plain []byte) int {
+	return len(plain) + len(r.ID) + len(r.Service) + len(r.StaffID) + 96 // the item's other JSON
 }
 
 // Enqueue moves a draft to queued: the record, its personal data and its
@@ -258,6 +302,7 @@ func (s *Store) Submit(n NewApplication) (Application, error) {
 }
 
 // Get returns an application with its personal data (nil once purged).
+// Attachments come without their bytes: read them with ReadBlob.
 func (s *Store) Get(id string) (Application, error) {
 	var a Application
 	err := s.view(func(tx *bolt.Tx) error {
@@ -352,8 +397,9 @@ func (s *Store) Retry(id string) error {
 	})
 }
 
-// Delete removes an application and its personal data for good; the
-// journal keeps a "deleted" event. A queued application cannot be deleted
+// Delete removes an application and its personal data for good, with the
+// attachment files no other application references; the journal keeps a
+// "deleted" event. A queued application cannot be deleted
 // (it may be on its way to the central API): ErrState.
 func (s *Store) Delete(id string) error {
 	return s.update(func(tx *bolt.Tx) error {
@@ -363,6 +409,9 @@ func (s *Store) Delete(id string) error {
 		}
 		if r.State == lifecycle.Queued {
 			return fmt.Errorf("%w: application %s is waiting to be sent and cannot be deleted until the central API has answered", ErrState, id)
+		}
+		if err := dropRefs(tx, &r); err != nil {
+			return err
 		}
 		k := []byte(id)
 		for _, b := range [][]byte{bucketApplications, bucketSummaries, bucketPersonal} {
@@ -379,9 +428,13 @@ func (s *Store) Delete(id string) error {
 	})
 }
 
-// purge deletes r's personal data and marks it purged, in tx.
+// purge deletes r's personal data and its blob references (and the blobs
+// no application references any more) and marks it purged, in tx.
 func (s *Store) purge(tx *bolt.Tx, r *record) error {
 	if err := tx.Bucket(bucketPersonal).Delete([]byte(r.ID)); err != nil {
+		return err
+	}
+	if err := dropRefs(tx, r); err != nil {
 		return err
 	}
 	r.Purged = true
@@ -389,7 +442,9 @@ func (s *Store) purge(tx *bolt.Tx, r *record) error {
 }
 
 // PurgeAccepted deletes the personal data of every application the central
-// API has accepted and returns how many were purged.
+// API has accepted, with the attachment files no other application
+// references, and returns how many were purged. It also removes blob
+// garbage Check would report (files and chunks no application references).
 func (s *Store) PurgeAccepted() (int, error) {
 	n := 0
 	err := s.update(func(tx *bolt.Tx) error {
@@ -423,7 +478,7 @@ func (s *Store) PurgeAccepted() (int, error) {
 			}
 			n++
 		}
-		return nil
+		return sweepBlobs(tx)
 	})
 	return n, err
 }

@@ -89,8 +89,13 @@ func TestCallerIDAndAttachmentRefs(t *testing.T) {
 		t.Fatalf("id %q", a.ID)
 	}
 	want := sampleApp(0).Attachments[0].Ref
-	if a.Attachments[0].Ref != want || !bytes.Equal(a.Attachments[0].Data, sampleAttachment) {
-		t.Fatalf("attachment %+v, want ref %+v", a.Attachments[0], want)
+	if a.Attachments[0].Ref != want || a.Attachments[0].Data != nil {
+		t.Fatalf("attachment %+v, want ref %+v and no bytes", a.Attachments[0], want)
+	}
+	// The bytes are kept as a blob named by their SHA-256.
+	buf := make([]byte, len(sampleAttachment))
+	if n, err := s.ReadBlob(want.SHA256, 0, buf); n != len(buf) || err != nil || !bytes.Equal(buf, sampleAttachment) {
+		t.Fatalf("ReadBlob: %d %v %q", n, err, buf[:n])
 	}
 	if n.Attachments[0].Ref.SHA256 != "" {
 		t.Fatal("CreateDraft changed the caller's slice")

@@ -77,11 +77,16 @@ func (c *sealer) seal(bucket, key, plain []byte) ([]byte, error) {
 var errOpen = errors.New("does not decrypt")
 
 func (c *sealer) open(bucket, key, sealed []byte) ([]byte, error) {
+	return c.openTo(nil, bucket, key, sealed)
+}
+
+// openTo is open appending the plaintext to dst (which must not overlap sealed).
+func (c *sealer) openTo(dst, bucket, key, sealed []byte) ([]byte, error) {
 	ns := c.aead.NonceSize()
 	if len(sealed) < 1+ns+c.aead.Overhead() || sealed[0] != sealVersion {
 		return nil, errOpen
 	}
-	plain, err := c.aead.Open(nil, sealed[1:1+ns], sealed[1+ns:], aad(bucket, key))
+	plain, err := c.aead.Open(dst, sealed[1:1+ns], sealed[1+ns:], aad(bucket, key))
 	if err != nil {
 		return nil, errOpen
 	}

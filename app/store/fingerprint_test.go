@@ -13,7 +13,7 @@ import (
 func toWire(a Application) wire.SubmitItem {
 	it := wire.SubmitItem{ID: a.ID, Service: a.Service, ServiceVersion: a.ServiceVersion, Values: a.Values, StaffID: a.StaffID, CreatedAt: a.CreatedAt}
 	for _, x := range a.Attachments {
-		it.Attachments = append(it.Attachments, wire.Attachment{SHA256: x.Ref.SHA256, Type: x.Ref.Type, Data: x.Data})
+		it.Attachments = append(it.Attachments, wire.Attachment{SHA256: x.Ref.SHA256, Type: x.Ref.Type, Size: x.Ref.Size})
 	}
 	return it
 }

@@ -19,11 +19,11 @@ const fullDiskDraftID = "full-disk-draft"
 
 func init() { children["fulldisk"] = fullDiskChild }
 
-// bigApp is an application with a 2 MB attachment.
+// bigApp is an application with a 2 MB attachment of its own.
 func bigApp(id string) NewApplication {
 	n := sampleApp(0)
 	n.ID = id
-	n.Attachments[0].Data = bytes.Repeat([]byte("scan"), 512<<10)
+	n.Attachments[0].Data = bytes.Repeat([]byte(id[len(id)-4:]), 512<<10)
 	n.Attachments[0].Ref.SHA256, n.Attachments[0].Ref.Size = "", 0
 	return n
 }
@@ -36,8 +36,10 @@ type fullDiskResult struct {
 }
 
 // fullDiskChild runs in a subprocess: it opens the store, caps the file
-// size just above its current size (RLIMIT_FSIZE, as a full disk would),
-// and tries to queue the big draft and to submit another big application.
+// size at its two header pages (RLIMIT_FSIZE: every write past them fails
+// with EFBIG, as writes into the holes of bbolt's sparse file and past its
+// end fail on a full disk), and tries to queue the big draft and to submit
+// another big application.
 func fullDiskChild() int {
 	s, err := Open(Options{Dir: os.Getenv("FULLDISK_DIR"), Key: testKey})
 	if err != nil {
@@ -56,7 +58,7 @@ func fullDiskChild() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	lim.Cur = uint64(st.Size()) + 4096
+	lim.Cur = uint64(2 * s.db.Info().PageSize)
 	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -111,6 +113,8 @@ func TestFullDisk(t *testing.T) {
 	if _, err := s.Get("full-disk-submit"); err == nil {
 		t.Fatal("the failed Submit left an application")
 	}
+	_, err = s.ReadBlob(shaOf(bigApp("full-disk-submit").Attachments[0].Data), 0, make([]byte, 1))
+	mustIs(t, err, ErrNotFound) // nor any of its attachment's chunks (Check below)
 	if st := must[QueueStats](t)(s.Stats()); st.Count != 0 {
 		t.Fatalf("queue %+v", st)
 	}

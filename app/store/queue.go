@@ -17,6 +17,11 @@ const maxCause = 300
 // most maxBytes of Size in total (either <= 0 means no limit), but always at
 // least one when the queue is not empty. An application whose personal data
 // no longer decrypts is moved to needs_attention instead of blocking the queue.
+//
+// Applications still waiting for attachment files to reach the central API
+// (WaitingBlobs not empty) are returned too, in their place, but do not
+// count towards maxItems and maxBytes, so they never hold back the ones
+// behind them; the limits and the "at least one" apply to the others.
 func (s *Store) Pending(maxItems, maxBytes int) ([]OutboxItem, error) {
 	for {
 		var items []OutboxItem
@@ -26,10 +31,10 @@ func (s *Store) Pending(maxItems, maxBytes int) ([]OutboxItem, error) {
 			if ob == nil {
 				return nil
 			}
-			total := 0
+			total, ready := 0, 0
 			c := ob.Cursor()
 			for k, v := c.First(); k != nil; k, v = c.Next() {
-				if maxItems > 0 && len(items) >= maxItems {
+				if maxItems > 0 && ready >= maxItems {
 					break
 				}
 				id := string(v)
@@ -37,7 +42,11 @@ func (s *Store) Pending(maxItems, maxBytes int) ([]OutboxItem, error) {
 				if err != nil || r.State != lifecycle.Queued || string(r.OutboxKey) != string(k) {
 					continue // a stale entry; Check reports it
 				}
-				if maxBytes > 0 && len(items) > 0 && total+r.Size > maxBytes {
+				waiting, err := waitingBlobs(tx, &r)
+				if err != nil {
+					return err
+				}
+				if len(waiting) == 0 && maxBytes > 0 && ready > 0 && total+r.Size > maxBytes {
 					break
 				}
 				pd, err := s.getPersonal(tx, id)
@@ -50,8 +59,11 @@ func (s *Store) Pending(maxItems, maxBytes int) ([]OutboxItem, error) {
 				}
 				a := r.Application
 				a.Values, a.Attachments = pd.Values, pd.Attachments
-				items = append(items, OutboxItem{Application: a, EnqueuedAt: r.EnqueuedAt, Size: r.Size})
-				total += r.Size
+				items = append(items, OutboxItem{Application: a, EnqueuedAt: r.EnqueuedAt, Size: r.Size, WaitingBlobs: waiting})
+				if len(waiting) == 0 {
+					ready++
+					total += r.Size
+				}
 			}
 			return nil
 		})
@@ -130,8 +142,10 @@ func (s *Store) Stats() (QueueStats, error) {
 
 // MarkAccepted records the central API's receipt: the outbox entry goes,
 // the application becomes sent (then a.Status, usually received) at the
-// server's time, and under the kiosk policy its personal data is deleted,
-// all in one transaction. Recording the same acceptance again is a no-op.
+// server's time, and under the kiosk policy its personal data is deleted
+// with its references to attachment files (a file no application
+// references any more is deleted, chunks and all), all in one
+// transaction. Recording the same acceptance again is a no-op.
 func (s *Store) MarkAccepted(id string, a Acceptance) error {
 	return s.update(func(tx *bolt.Tx) error {
 		r, err := getRecord(tx, id)

@@ -29,6 +29,9 @@ type record struct {
 	// was still queued locally (the server's answer was lost); it is applied
 	// when the receipt arrives.
 	Deferred *StatusChange `json:"deferred,omitempty"`
+	// Blobs are the SHA-256s of the attachment files the application
+	// references, in attachment order, each once (see blobs.go).
+	Blobs []string `json:"blobs,omitempty"`
 }
 
 // personalData is what the personal bucket holds, sealed.

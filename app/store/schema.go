@@ -5,10 +5,12 @@ import (
 	"strconv"
 
 	bolt "go.etcd.io/bbolt"
+
+	"civicdesk/app/lifecycle"
 )
 
-// Bucket names. Only personal (and meta's secret/ keys) hold encrypted data;
-// the others hold no personal data.
+// Bucket names. Only personal, blob_chunks (and meta's secret/ keys) hold
+// encrypted data; the others hold no personal data.
 var (
 	bucketApplications = []byte("applications") // id -> JSON record (no values, no attachments)
 	bucketSummaries    = []byte("summaries")    // id -> compact binary Summary, for cheap listing
@@ -18,7 +20,13 @@ var (
 	bucketSync         = []byte("sync")         // "cursor"
 	bucketMeta         = []byte("meta")         // schema_version, key_check, setting/*, secret/*
 	bucketJournal      = []byte("journal")      // seq(8, big-endian) -> JSON Event
+	bucketBlobs        = []byte("blobs")        // sha -> JSON blobMeta; sha + "/" + id -> "" (id references it)
+	bucketBlobChunks   = []byte("blob_chunks")  // sha + chunk index (4, big-endian) -> sealed chunk
 )
+
+// allBuckets are the buckets of the current schema.
+var allBuckets = [][]byte{bucketApplications, bucketSummaries, bucketPersonal, bucketOutbox,
+	bucketCatalog, bucketSync, bucketMeta, bucketJournal, bucketBlobs, bucketBlobChunks}
 
 var (
 	keySchemaVersion = []byte("schema_version")
@@ -59,6 +67,57 @@ var migrations = []migration{
 		}
 		return meta.Put(keyKeyCheck, sealed)
 	}},
+	{2, "attachments as encrypted, chunked, content-addressed blobs", func(tx *bolt.Tx, s *Store) error {
+		for _, b := range [][]byte{bucketBlobs, bucketBlobChunks} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return s.moveAttachmentsToBlobs(tx)
+	}},
+}
+
+// moveAttachmentsToBlobs rewrites the personal data of schema 1, which held
+// attachment bytes inline, into blobs and references. A record that cannot
+// be read or normalised is left as it was: Check reports it, and a queued
+// one moves to needs_attention when the queue meets it.
+func (s *Store) moveAttachmentsToBlobs(tx *bolt.Tx) error {
+	var ids []string
+	err := tx.Bucket(bucketPersonal).ForEach(func(k, _ []byte) error {
+		ids = append(ids, string(k))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		r, err := getRecord(tx, id)
+		if err != nil {
+			continue
+		}
+		pd, err := s.getPersonal(tx, id)
+		if err != nil || len(pd.Attachments) == 0 {
+			continue
+		}
+		atts, err := normaliseAttachments(pd.Attachments, 0)
+		if err != nil {
+			continue
+		}
+		if pd.Attachments, err = s.attach(tx, &r, atts, true); err != nil {
+			return err
+		}
+		_, plain, err := s.putPersonal(tx, id, pd)
+		if err != nil {
+			return err
+		}
+		if r.State == lifecycle.Queued {
+			r.Size = itemSize(&r, plain)
+		}
+		if err := putRecord(tx, &r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // CurrentSchema is the schema version this code writes.

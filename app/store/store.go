@@ -32,6 +32,9 @@ type Options struct {
 	Clock       func() time.Time // default time.Now
 	LockTimeout time.Duration    // default 1s
 	NewID       func() string    // default: a UUIDv7 string
+	// MaxAttachment is the largest attachment accepted, in bytes (<= 0:
+	// DefaultMaxAttachment). A larger one is refused with ErrInvalid.
+	MaxAttachment int64
 	// ReadOnly opens for reading only (doctor, export): writes return
 	// ErrReadOnly, a damaged file is reported instead of moved aside, and a
 	// key that does not match makes only the personal-data reads fail.
@@ -46,6 +49,7 @@ type Store struct {
 	clock     func() time.Time
 	newID     func() string
 	readOnly  bool
+	maxAtt    int64
 	seal      *sealer // nil when no key could be found (read-only only)
 	keyErr    error   // read-only: why personal data cannot be read
 	schema    int
@@ -74,6 +78,9 @@ func Open(o Options) (*Store, error) {
 	if o.NewID == nil {
 		o.NewID = newUUIDv7
 	}
+	if o.MaxAttachment <= 0 {
+		o.MaxAttachment = DefaultMaxAttachment
+	}
 	if !o.ReadOnly {
 		if err := os.MkdirAll(o.Dir, 0o700); err != nil {
 			return nil, fmt.Errorf("create the data directory %s: %w (choose a writable directory with --data)", o.Dir, err)
@@ -85,6 +92,7 @@ func Open(o Options) (*Store, error) {
 		clock:    o.Clock,
 		newID:    o.NewID,
 		readOnly: o.ReadOnly,
+		maxAtt:   o.MaxAttachment,
 	}
 	for attempt := 0; ; attempt++ {
 		err := s.open(o)

@@ -43,7 +43,10 @@ type Application struct {
 	History     []Transition         `json:"history"`
 }
 
-// Attachment is an attached file with its bytes (encrypted at rest).
+// Attachment is an attached file. Data is given when attaching (CreateDraft,
+// SaveDraft, Submit); the store keeps the bytes as an encrypted,
+// content-addressed blob and returns attachments without Data (read the
+// bytes with ReadBlob).
 type Attachment struct {
 	Field string                `json:"field"`
 	Ref   catalog.AttachmentRef `json:"ref"`
@@ -61,11 +64,15 @@ type Transition struct {
 }
 
 // OutboxItem is one queued application, decrypted and ready to send.
+// Its Attachments carry references only (no Data): the bytes go as blobs.
 type OutboxItem struct {
 	Application
 	EnqueuedAt time.Time
 	// Size is the approximate encoded size in bytes, used to fill batches.
 	Size int
+	// WaitingBlobs are the SHA-256s of its attachments the central API does
+	// not hold yet; the item is sent only when this is empty.
+	WaitingBlobs []string
 }
 
 // QueueStats summarises what waits to be sent.
@@ -123,4 +130,17 @@ type Event struct {
 	ID     string           `json:"id,omitempty"`
 	State  lifecycle.Status `json:"state,omitempty"`
 	Detail string           `json:"detail,omitempty"` // never form values
+}
+
+// BlobInfo describes an attachment's bytes as the store holds them:
+// encrypted, in chunks, named by the SHA-256 of the plain bytes, stored
+// once however many applications reference them.
+type BlobInfo struct {
+	SHA256 string
+	Size   int64
+	Type   string
+	// Uploaded: the central API has confirmed it holds the blob complete.
+	Uploaded bool
+	// Apps are the queued applications that reference the blob.
+	Apps []string
 }

@@ -49,6 +49,13 @@ type Deps struct {
 	// fields (phone, ID number, number, tracking number, verification code).
 	// Phones leave it nil and use the system keyboard.
 	Keypad func(target *widget.Entry, allowX bool) fyne.CanvasObject
+	// AttachAllowed reports whether files may be attached now (nil: always).
+	// A kiosk allows it in staff mode only: documents are scanned at the
+	// counter, not handled by residents at a shared terminal.
+	AttachAllowed func() bool
+	// AttachDir, when set, is where the file dialog opens: a document
+	// camera's output folder or a removable medium's mount point.
+	AttachDir string
 	// Touch is called by screens on every user action (a tap, a keystroke,
 	// a choice), so the kiosk's guest-session timer knows someone is there.
 	// Never nil: use Deps.Touched.

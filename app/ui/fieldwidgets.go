@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -255,6 +256,12 @@ func (w *Wizard) attachment(f catalog.Field) (obj, field fyne.CanvasObject) {
 	if limit <= 0 {
 		limit = maxAttachmentRead
 	}
+	if d.AttachAllowed != nil && !d.AttachAllowed() {
+		// A resident on a kiosk: the document is scanned by staff.
+		note := paragraph(l.T("ui.attach.at_counter"))
+		note.Importance = widget.WarningImportance
+		return container.NewVBox(note, info), note
+	}
 	var choose *widget.Button
 	choose = widget.NewButtonWithIcon(l.T("ui.attach.choose"), theme.FolderOpenIcon(), func() {
 		d.Touched()
@@ -262,7 +269,7 @@ func (w *Wizard) attachment(f catalog.Field) (obj, field fyne.CanvasObject) {
 		if win == nil {
 			return
 		}
-		dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
+		fd := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 			d.Touched()
 			if err != nil || r == nil {
 				return
@@ -285,6 +292,12 @@ func (w *Wizard) attachment(f catalog.Field) (obj, field fyne.CanvasObject) {
 			w.afterChange()
 			w.showStep()
 		}, win)
+		if d.AttachDir != "" {
+			if dir, err := storage.ListerForURI(storage.NewFileURI(d.AttachDir)); err == nil {
+				fd.SetLocation(dir)
+			}
+		}
+		fd.Show()
 	})
 	obj = container.NewVBox(container.NewHBox(choose, remove), info)
 	return obj, choose

@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -528,8 +529,12 @@ func TestAttachment(t *testing.T) {
 			if tc.kept {
 				a := draft.Attachments[0]
 				if a.Ref.Type != "image/png" || a.Ref.SHA256 != hex.EncodeToString(sum[:]) || a.Ref.Size != int64(len(png)) ||
-					a.Ref.Name != "scan.png" || len(a.Data) != len(png) {
-					t.Errorf("stored attachment %+v (%d bytes)", a.Ref, len(a.Data))
+					a.Ref.Name != "scan.png" {
+					t.Errorf("stored attachment %+v", a.Ref)
+				}
+				stored := make([]byte, len(png))
+				if n, err := d.Store.ReadBlob(a.Ref.SHA256, 0, stored); n != len(png) || !bytes.Equal(stored, png) {
+					t.Errorf("the store holds %d bytes of the file (%v), not the file", n, err)
 				}
 				if !hasLabel(wz.Object(), "已添加：scan.png（2 KB）") {
 					t.Errorf("size not shown: %q", labels(wz.Object()))
@@ -553,4 +558,33 @@ func maxSize(t *testing.T, svc *catalog.Service, field string) int64 {
 		t.Fatalf("no field %s", field)
 	}
 	return f.MaxSize
+}
+
+// On a kiosk a resident cannot attach files: the field says the staff scan
+// the document at the counter, and offers no file dialog.
+func TestAttachmentStaffOnly(t *testing.T) {
+	d, _ := setup(t)
+	staff := false
+	d.AttachAllowed = func() bool { return staff }
+	svc := service(t, d, medical)
+	for _, tc := range []struct {
+		staff  bool
+		button bool
+	}{{false, false}, {true, true}} {
+		staff = tc.staff
+		vm, err := ui.NewApplyVM(d, svc, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		vm.Step = 1
+		wz := ui.NewWizard(d, vm, ui.WizardOptions{})
+		window(t, wz.Object())
+		_, isButton := wz.Field("household_register_scan").(*widget.Button)
+		if isButton != tc.button {
+			t.Fatalf("staff %v: attachment field is %T", tc.staff, wz.Field("household_register_scan"))
+		}
+		if !tc.staff && !hasLabelContaining(wz.Object(), "此材料由工作人员扫描") {
+			t.Errorf("no counter note for a resident: %q", labels(wz.Object()))
+		}
+	}
 }

@@ -429,6 +429,7 @@ func cmdSync(ctx context.Context, g *globals, args []string) error {
 	watch := fs.Bool("watch", false, "keep syncing and print what happens, until interrupted")
 	interval := fs.Duration("interval", 30*time.Second, "time between syncs with --watch")
 	forDur := fs.Duration("for", 0, "with --watch, stop after this long")
+	fs.BoolVar(&g.noAttachments, "no-attachments", false, "data saver: send form data only; attachments wait for a sync without this flag")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -444,7 +445,7 @@ func cmdSync(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	eng := engine.New(s, c, engine.Config{Interval: *interval})
+	eng := engine.New(s, c, g.engineConfig(*interval))
 	if *forDur > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, *forDur)
@@ -512,13 +513,22 @@ func (p *eventPrinter) print(ev engine.Event) {
 	}
 }
 
+// engineConfig is the sync engine's configuration for this command line.
+func (g *globals) engineConfig(interval time.Duration) engine.Config {
+	cfg := engine.Config{Interval: interval}
+	if g.noAttachments {
+		cfg.Attachments = func() bool { return false }
+	}
+	return cfg
+}
+
 // syncOnce runs one full sync and prints the report.
 func syncOnce(ctx context.Context, g *globals, s *store.Store) error {
 	c, err := g.newClient(s, true)
 	if err != nil {
 		return err
 	}
-	eng := engine.New(s, c, engine.Config{})
+	eng := engine.New(s, c, g.engineConfig(0))
 	rep, err := eng.SyncOnce(ctx)
 	st := eng.Status()
 	if err != nil {
@@ -528,6 +538,10 @@ func syncOnce(ctx context.Context, g *globals, s *store.Store) error {
 	return g.out(map[string]any{"report": rep, "status": st}, func(w io.Writer) {
 		fmt.Fprintf(w, "sent %d (accepted %d, already there %d, refused %d, conflicts %d, to retry %d); %d status change(s) pulled; %d waiting\n",
 			rep.Sent, rep.Accepted, rep.Duplicates, rep.Refused, rep.Conflicts, rep.Transient, rep.Changes, st.Pending)
+		if rep.BlobsUploaded > 0 || rep.Waiting > 0 {
+			fmt.Fprintf(w, "attachments: %d uploaded (%d bytes sent); %d application(s) wait for their attachments\n",
+				rep.BlobsUploaded, rep.BlobBytes, rep.Waiting)
+		}
 		if rep.CatalogUpdated {
 			fmt.Fprintln(w, "catalog updated")
 		}

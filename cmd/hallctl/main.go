@@ -52,7 +52,8 @@ Commands:
   catalog [--refresh] [SERVICE]        list services, or show one service's form
   submit  [--staff ID] [--sync] [FILE|-]  validate and queue an application (JSON: {"service":..,"values":{..}})
   queue   [--state STATE] [--limit N]  queued, sent and refused applications with their ages
-  sync    [--watch] [--interval D]     send the queue and pull status changes, once or continuously
+  sync    [--watch] [--interval D] [--no-attachments]
+                                       send the queue and pull status changes, once or continuously
   status  TRACKING|ID                  an application's status and history
   retry   ID                           queue an application that needs attention again
   export  [--out FILE]                 receipts as CSV (no personal data)
@@ -83,9 +84,11 @@ type globals struct {
 	api    string
 	policy string
 	json   bool
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
+	// noAttachments: sync --no-attachments (data saver).
+	noAttachments bool
+	stdin         io.Reader
+	stdout        io.Writer
+	stderr        io.Writer
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {

@@ -226,3 +226,33 @@ func TestStoreInUse(t *testing.T) {
 	}
 	t.Logf("refused after %s", time.Since(start))
 }
+
+// With --no-attachments (data saver) an application waits for its scan;
+// the next ordinary sync uploads it and sends the application.
+func TestSyncWithoutAttachments(t *testing.T) {
+	h := newHall(t)
+	h.enroll()
+	dir := t.TempDir()
+	scan := append([]byte{0xff, 0xd8, 0xff, 0xe0}, make([]byte, 300_000)...)
+	if err := os.WriteFile(filepath.Join(dir, "register.jpg"), scan, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	app := strings.Replace(sample(t), `"values": {`, `"files": {"household_register_scan": "register.jpg"}, "values": {`, 1)
+	if err := os.WriteFile(filepath.Join(dir, "app.json"), []byte(app), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if rc, out, errOut := h.hallctl("", "submit", filepath.Join(dir, "app.json")); rc != exitOK {
+		t.Fatalf("submit with a scan: exit %d\n%s%s", rc, out, errOut)
+	}
+	rc, out, errOut := h.hallctl("", "sync", "--no-attachments")
+	if rc != exitOK || !strings.Contains(out, "1 application(s) wait for their attachments") {
+		t.Fatalf("data-saver sync: exit %d\n%s%s", rc, out, errOut)
+	}
+	if n, _ := h.srv.Count(); n != 0 {
+		t.Fatalf("the server has %d applications before their scan", n)
+	}
+	rc, out, errOut = h.hallctl("", "sync")
+	if rc != exitOK || !strings.Contains(out, "accepted 1") || !strings.Contains(out, "1 uploaded") {
+		t.Fatalf("full sync: exit %d\n%s%s", rc, out, errOut)
+	}
+}

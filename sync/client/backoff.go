@@ -75,12 +75,17 @@ func (c *Client) backoff(min, max time.Duration, attempt int, resp *http.Respons
 }
 
 // checkRetry is the retry policy: network errors, 429 and 5xx are retried;
-// 4xx, a cancelled context and an untrusted TLS certificate are not.
+// 4xx, a cancelled context and an untrusted TLS certificate are not. A
+// request marked noResend (an attachment chunk) is not sent again after a
+// network error: the caller asks the server what it holds and resumes.
 func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
 	if err != nil {
+		if noResend, _ := ctx.Value(noResendKey{}).(bool); noResend {
+			return false, nil
+		}
 		return !isCertError(err) && !isPermanentTransportError(err), nil
 	}
 	return retryableStatus(resp.StatusCode), nil

@@ -174,6 +174,16 @@ type call struct {
 	gzip   bool // gzip the request body
 	auth   string
 	etag   string // If-None-Match
+	// raw is a body sent as it is, with Content-Type contentType (an
+	// attachment chunk); do returns only once the transport has let go of
+	// it, so the caller may reuse the slice.
+	raw         []byte
+	contentType string
+	header      map[string]string // extra request headers
+	// noResend: never send the request again after a network error, when the
+	// server may have received part of it (a PATCH); answers with a status
+	// are retried as usual.
+	noResend bool
 }
 
 // reply is a received answer, read in full.
@@ -219,7 +229,18 @@ func (c *Client) do(ctx context.Context, k call) (reply, error) {
 	}
 	// A []byte body: retryablehttp re-reads it on every attempt.
 	var raw any
-	if body != nil {
+	var inUse *sync.WaitGroup // readers of k.raw the transport has not closed
+	switch {
+	case k.raw != nil:
+		inUse = new(sync.WaitGroup)
+		raw = retryablehttp.ReaderFunc(func() (io.Reader, error) {
+			inUse.Add(1)
+			return &releasingReader{Reader: bytes.NewReader(k.raw), release: inUse.Done}, nil
+		})
+		// net/http may close a request body after RoundTrip returns: wait
+		// for it, so the chunk is the caller's again when do returns.
+		defer waitReleased(ctx, inUse)
+	case body != nil:
 		raw = body
 	}
 	req, err := retryablehttp.NewRequestWithContext(ctx, k.method, u.String(), raw)
@@ -234,6 +255,12 @@ func (c *Client) do(ctx context.Context, k call) (reply, error) {
 			req.Header.Set("Content-Encoding", "gzip")
 		}
 	}
+	if k.raw != nil {
+		req.Header.Set("Content-Type", k.contentType)
+	}
+	for h, v := range k.header {
+		req.Header.Set(h, v)
+	}
 	if k.auth != "" {
 		req.Header.Set("Authorization", "Bearer "+k.auth)
 	}
@@ -242,7 +269,11 @@ func (c *Client) do(ctx context.Context, k call) (reply, error) {
 	}
 
 	attempts := 0
-	req = req.WithContext(context.WithValue(ctx, attemptsKey{}, &attempts))
+	rctx := context.WithValue(ctx, attemptsKey{}, &attempts)
+	if k.noResend {
+		rctx = context.WithValue(rctx, noResendKey{}, true)
+	}
+	req = req.WithContext(rctx)
 	start := time.Now()
 	resp, err := c.rc.Do(req)
 	if err != nil && resp != nil {
@@ -261,7 +292,7 @@ func (c *Client) do(ctx context.Context, k call) (reply, error) {
 	defer resp.Body.Close()
 	data, rerr := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
 	c.log.Debug("central API answered", "op", k.op, "status", resp.StatusCode, "attempts", attempts,
-		"bytes_out", len(body), "bytes_in", len(data), "elapsed", time.Since(start))
+		"bytes_out", len(body)+len(k.raw), "bytes_in", len(data), "elapsed", time.Since(start))
 	r := reply{status: resp.StatusCode, header: resp.Header, body: data}
 	ok := resp.StatusCode >= 200 && resp.StatusCode < 300 || resp.StatusCode == http.StatusNotModified
 	if !ok {
@@ -281,6 +312,36 @@ func (c *Client) do(ctx context.Context, k call) (reply, error) {
 
 // attemptsKey carries a request's attempt counter through its context.
 type attemptsKey struct{}
+
+// noResendKey marks a request that is never re-sent after a network error.
+type noResendKey struct{}
+
+// releasingReader is one attempt's reader of a raw body; the transport
+// closes it when it no longer reads the body.
+type releasingReader struct {
+	*bytes.Reader
+	release func()
+	once    sync.Once
+}
+
+func (r *releasingReader) Close() error {
+	r.once.Do(r.release)
+	return nil
+}
+
+// waitReleased waits until the transport has closed every reader of a raw
+// body (or ctx ends: the caller then drops the buffer with the round).
+func waitReleased(ctx context.Context, wg *sync.WaitGroup) {
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}
 
 // countAttempt is the RequestLogHook: it runs once per attempt.
 func countAttempt(_ retryablehttp.Logger, req *http.Request, _ int) {

@@ -27,7 +27,42 @@ var (
 	ErrUnauthorized = errors.New("central API refused the credentials: enrol the device again or check the token")
 	// ErrNotFound: the thing asked for does not exist (404).
 	ErrNotFound = errors.New("not found on the central API: check the tracking number and code")
+	// ErrChunkChecksum: the central API refused an attachment chunk whose
+	// bytes did not match their checksum (tus 460): the link damaged them.
+	// The chunk was dropped; send it again.
+	ErrChunkChecksum = errors.New("the central API refused a damaged attachment chunk (checksum mismatch): send the chunk again")
+	// ErrBlobCorrupt: the last chunk completed a blob whose SHA-256 is not
+	// its name (422). The central API dropped the blob; upload it again.
+	ErrBlobCorrupt = errors.New("the attachment the central API received does not match its SHA-256 and was dropped: upload it again")
+	// ErrChunkTooLarge: a chunk is larger than the central API takes in one
+	// request (wire.MaxChunk). Send smaller chunks.
+	ErrChunkTooLarge = errors.New("attachment chunk larger than the central API takes: send smaller chunks")
 )
+
+// OffsetMismatchError is the central API's 409 to a chunk that did not start
+// where the server's copy of the blob ends. Offset is how many bytes the
+// server holds (-1 when the answer did not say: ask BlobOffset); resume from
+// there. It unwraps to the *APIError of the answer.
+type OffsetMismatchError struct {
+	Offset int64
+
+	api *APIError
+}
+
+func (e *OffsetMismatchError) Error() string {
+	if e.Offset < 0 {
+		return "central API blob upload: the chunk did not start at the server's offset (not given): ask the offset and resume"
+	}
+	return fmt.Sprintf("central API blob upload: the server holds %d bytes of the blob, not where the chunk started: resume from %d", e.Offset, e.Offset)
+}
+
+// Unwrap gives the 409 answer as an *APIError.
+func (e *OffsetMismatchError) Unwrap() error {
+	if e.api == nil {
+		return nil
+	}
+	return e.api
+}
 
 // APIError is a non-2xx answer of the central API (or of whatever stood in
 // its way). It keeps the last HTTP status after retries and the API's error
@@ -41,7 +76,7 @@ type APIError struct {
 	Attempts int
 
 	op   string
-	kind error // ErrUnauthorized, ErrNotFound or nil
+	kind error // ErrUnauthorized, ErrNotFound, ErrChunkChecksum, ErrBlobCorrupt or nil
 }
 
 func (e *APIError) Error() string {
@@ -64,7 +99,8 @@ func (e *APIError) Error() string {
 	return s
 }
 
-// Unwrap lets errors.Is(err, ErrUnauthorized) and errors.Is(err, ErrNotFound) work.
+// Unwrap lets errors.Is(err, ErrUnauthorized), errors.Is(err, ErrNotFound),
+// errors.Is(err, ErrChunkChecksum) and errors.Is(err, ErrBlobCorrupt) work.
 func (e *APIError) Unwrap() error { return e.kind }
 
 // Retryable reports whether err is a transient failure that a later attempt

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"civicdesk/app/store"
 	"civicdesk/sync/client"
 	"civicdesk/sync/wire"
 )
@@ -23,6 +24,9 @@ type API interface {
 	Submit(ctx context.Context, items []wire.SubmitItem) (wire.SubmitResponse, error)
 	Changes(ctx context.Context, cursor string, limit int) (wire.ChangesResponse, error)
 	Catalog(ctx context.Context, etag string) (body []byte, newETag string, notModified bool, err error)
+	CreateBlob(ctx context.Context, b wire.BlobCreate) (wire.BlobStatus, error)
+	BlobOffset(ctx context.Context, sha string) (offset, size int64, err error)
+	PatchBlob(ctx context.Context, sha string, offset int64, chunk []byte) (newOffset int64, err error)
 }
 
 var _ API = (*client.Client)(nil)
@@ -42,6 +46,14 @@ type Config struct {
 	Rand         func() float64
 	Logger       *slog.Logger // default discard
 	NoCatalog    bool         // skip the catalog refresh
+	// ChunkSize is the attachment upload chunk: default 256 KiB, at most
+	// wire.MaxChunk. A connection cut costs at most one chunk sent again.
+	ChunkSize int
+	// Attachments says whether attachments may be uploaded now (nil:
+	// always). When it says no (data saver, a metered link), a round sends
+	// the form data of applications whose attachments the central API holds
+	// and leaves the others waiting, without error.
+	Attachments func() bool
 }
 
 // Defaults.
@@ -53,6 +65,10 @@ const (
 	DefaultRetryMax     = 5 * time.Minute
 	DefaultOfflineProbe = 20 * time.Second
 	DefaultChangesLimit = 200
+	DefaultChunkSize    = 256 << 10
+	// MaxChunkResends is how many times a chunk the central API refused as
+	// damaged is sent again before the round fails with ErrChunkRejected.
+	MaxChunkResends = 3
 )
 
 // State is the engine's connectivity as last observed.
@@ -70,7 +86,7 @@ const (
 type Status struct {
 	State         State
 	Pending       int       // applications waiting in the outbox
-	PendingBytes  int64     // their size
+	PendingBytes  int64     // their size, plus the attachment bytes still to upload
 	OldestPending time.Time // when the oldest was queued (zero when none)
 	LastAttempt   time.Time // start of the last round
 	LastSuccess   time.Time // end of the last round that completed every step
@@ -87,9 +103,16 @@ type Status struct {
 
 // Report says what one round did. Sent = Accepted + Refused + Conflicts +
 // Transient; Duplicates are the accepted items the server already had.
+// Waiting are the applications not sent because the central API does not
+// hold all their attachments yet. BlobsUploaded counts the attachments the
+// central API now holds complete; BlobBytes the bytes sent in chunk bodies
+// (BlobBytesLost of them did not arrive or were refused: a cut connection,
+// a damaged chunk, a wrong offset).
 type Report struct {
 	Batches, Sent, Accepted, Duplicates, Refused, Conflicts, Transient, Changes int
 	CatalogUpdated                                                              bool
+	Waiting, BlobsUploaded                                                      int
+	BlobBytes, BlobBytesLost                                                    int64
 }
 
 // Engine syncs one Queue with one central API. Its methods are safe for
@@ -109,6 +132,9 @@ type Engine struct {
 	runActive bool
 	subs      map[*subscriber]struct{}
 	onJoin    func() // test hook: a SyncOnce joined a running round
+	// blobOff is how many bytes of each pending blob the central API held
+	// when it last said, for Status.PendingBytes and progress.
+	blobOff map[string]int64
 }
 
 type syncCall struct {
@@ -152,11 +178,16 @@ func New(q Queue, api API, cfg Config) *Engine {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.ChunkSize <= 0 {
+		cfg.ChunkSize = DefaultChunkSize
+	}
+	cfg.ChunkSize = min(cfg.ChunkSize, wire.MaxChunk)
 	return &Engine{
 		q: q, api: api, cfg: cfg, log: cfg.Logger,
 		trigger: make(chan struct{}, 1),
 		st:      Status{State: Offline},
 		subs:    make(map[*subscriber]struct{}),
+		blobOff: make(map[string]int64),
 	}
 }
 
@@ -179,11 +210,16 @@ func (e *Engine) Trigger() {
 	}
 }
 
-// SyncOnce runs one round: health check, push (drain the outbox in batches
-// until it is empty or a batch fails), pull the changes feed until it has no
-// more, refresh the catalog by ETag. Every step must succeed for the round
-// to succeed; a failed step ends the round, sets LastError and schedules the
-// next attempt with backoff.
+// SyncOnce runs one round: health check, upload the attachments queued
+// applications wait for (unless Config.Attachments says not now), push
+// (drain the outbox in batches until it is empty or a batch fails; an
+// application whose attachments the central API does not hold yet waits),
+// pull the changes feed until it has no more, refresh the catalog by ETag.
+// Every step must succeed for the round to succeed; a failed step ends the
+// round, sets LastError and schedules the next attempt with backoff. A
+// failed upload is the exception: it holds back only the applications that
+// wait for it, so the push and the rest still run, and the round fails
+// with the upload's error at the end.
 //
 // Only one round runs at a time: a call made while a round is running does
 // not start another; it waits for the running round and returns that
@@ -271,7 +307,7 @@ func (e *Engine) round(ctx context.Context) (Report, error) {
 		e.st.State = Online
 		e.st.LastSuccess = now
 		e.st.LastError = ""
-	case errors.Is(err, client.ErrOffline) || errors.Is(err, client.ErrCaptivePortal):
+	case (errors.Is(err, client.ErrOffline) || errors.Is(err, client.ErrCaptivePortal)) && !reached:
 		e.st.State = Offline
 		e.st.LastError = err.Error()
 	default:
@@ -309,7 +345,8 @@ func (e *Engine) round(ctx context.Context) (Report, error) {
 		e.log.Info("sync round failed", "err", err, "sent", rep.Sent, "accepted", rep.Accepted)
 	} else {
 		e.log.Debug("sync round done", "batches", rep.Batches, "sent", rep.Sent, "accepted", rep.Accepted,
-			"refused", rep.Refused, "conflicts", rep.Conflicts, "transient", rep.Transient, "changes", rep.Changes)
+			"refused", rep.Refused, "conflicts", rep.Conflicts, "transient", rep.Transient, "changes", rep.Changes,
+			"waiting", rep.Waiting, "blobs_uploaded", rep.BlobsUploaded, "blob_bytes", rep.BlobBytes, "blob_bytes_lost", rep.BlobBytesLost)
 	}
 	e.publishLocked(ev)
 	return rep, err
@@ -332,29 +369,56 @@ func (e *Engine) steps(ctx context.Context, rep *Report, reached *bool) error {
 	if !h.OK {
 		return ErrServerNotReady
 	}
+	upErr := e.upload(ctx, rep)
+	if upErr != nil {
+		upErr = fmt.Errorf("attachments: %w", upErr)
+		if ctx.Err() != nil {
+			return upErr
+		}
+	}
 	if err := e.push(ctx, rep); err != nil {
-		return fmt.Errorf("push: %w", err)
+		return errors.Join(upErr, fmt.Errorf("push: %w", err))
 	}
 	if err := e.pull(ctx, rep); err != nil {
-		return fmt.Errorf("changes: %w", err)
+		return errors.Join(upErr, fmt.Errorf("changes: %w", err))
 	}
 	if !e.cfg.NoCatalog {
 		if err := e.refreshCatalog(ctx, rep); err != nil {
-			return fmt.Errorf("catalog: %w", err)
+			return errors.Join(upErr, fmt.Errorf("catalog: %w", err))
 		}
 	}
-	return nil
+	return upErr
 }
 
-// refreshStats reads the queue summary into the status and publishes it.
+// refreshStats reads the queue summary and the attachments still to upload
+// into the status and publishes it.
 func (e *Engine) refreshStats() {
 	qs, err := e.q.Stats()
+	var blobs []store.BlobInfo
+	var berr error
+	if err == nil {
+		blobs, berr = e.q.PendingBlobs()
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if err != nil {
+	switch {
+	case err != nil:
 		e.log.Warn("reading the outbox summary failed", "err", err)
-	} else {
+	case berr != nil:
+		e.log.Warn("reading the attachments to upload failed", "err", berr)
 		e.st.Pending, e.st.PendingBytes, e.st.OldestPending = qs.Count, qs.Bytes, qs.Oldest
+	default:
+		e.st.Pending, e.st.PendingBytes, e.st.OldestPending = qs.Count, qs.Bytes, qs.Oldest
+		pending := make(map[string]bool, len(blobs))
+		for _, b := range blobs {
+			pending[b.SHA256] = true
+			e.st.PendingBytes += max(0, b.Size-min(e.blobOff[b.SHA256], b.Size))
+		}
+		for sha := range e.blobOff {
+			if !pending[sha] {
+				delete(e.blobOff, sha)
+			}
+		}
 	}
 	e.publishLocked(Event{Kind: StatusChanged})
 }

@@ -17,4 +17,11 @@ var (
 	// read; the cached catalog stays in use.
 	ErrBadCatalog  = errors.New("central API sent a catalog this device cannot read; the cached catalog stays in use (tell the central API's operator)")
 	ErrStuckCursor = errors.New("central API changes feed did not move its cursor: the engine will try again later")
+	// ErrChunkRejected: the central API refused the same attachment chunk
+	// as damaged again and again (a link that corrupts data). The engine
+	// stops uploading and tries again later.
+	ErrChunkRejected = errors.New("central API refused an attachment chunk as damaged several times in a row (a link that corrupts data?): the engine will try again later")
+	// ErrUploadStalled: the central API's offsets for an attachment did not
+	// move on. The engine stops uploading it and tries again later.
+	ErrUploadStalled = errors.New("central API kept answering an attachment upload without taking its bytes: the engine will try again later")
 )

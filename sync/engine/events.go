@@ -31,6 +31,9 @@ const (
 	CatalogUpdated EventKind = "catalog_updated"
 	// SyncFinished: a sync round ended (Report, Err).
 	SyncFinished EventKind = "sync_finished"
+	// Progress: an attachment upload moved on (ID, Blob, Done, Total), after
+	// every chunk, once for each application that references the blob.
+	Progress EventKind = "progress"
 )
 
 // Event is one thing that happened in the engine. Status is the engine's
@@ -47,6 +50,12 @@ type Event struct {
 	Status      Status
 	Report      *Report // SyncFinished
 	Err         string  // SyncFinished: why the round failed ("" on success)
+	// Progress: Blob is the SHA-256 of the attachment being uploaded; Done
+	// and Total are bytes of the application's attachments (all of them,
+	// those uploaded earlier counted as done). Done only grows, unless the
+	// central API lost bytes it had (a wrong offset, a blob it dropped).
+	Blob        string
+	Done, Total int64
 	// Dropped counts the events this subscriber lost just before this one
 	// because its buffer was full. When non-zero, re-read Status (and the
 	// store) rather than trusting the event stream to be complete.

@@ -2,6 +2,9 @@ package engine
 
 import (
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -51,6 +55,24 @@ type fakeCentral struct {
 	inflight     int
 	maxInflight  int
 	conns        int
+	// blobs (tus-like resumable uploads, see wire/blobs.go)
+	blobs    map[string]*fakeBlob
+	patchCut map[int]bool               // the n-th PATCH (from 1) reads part of its body, then the connection is cut
+	patchBad int                        // the next N PATCHes are answered 460
+	onPatch  func(sha string)           // runs (lock held) before a PATCH is handled
+	blobRecv int64                      // PATCH body bytes read, cut ones included
+	patches  int                        // PATCH requests
+	creates  int                        // POST /v1/blobs requests
+	heads    int                        // HEAD requests
+	calls    []string                   // "create", "patch", "head", "submit" in order
+	items    map[string]wire.SubmitItem // last submitted version of each item
+}
+
+// fakeBlob is the server's copy of a blob: data holds the bytes received.
+type fakeBlob struct {
+	size     int64
+	data     []byte
+	complete bool
 }
 
 var serverNow = time.Date(2030, 3, 1, 9, 0, 0, 0, time.UTC)
@@ -58,6 +80,7 @@ var serverNow = time.Date(2030, 3, 1, 9, 0, 0, 0, time.UTC)
 func newFakeCentral(t *testing.T) *fakeCentral {
 	f := &fakeCentral{t: t, now: serverNow, outcome: map[string]wire.Outcome{}, badBatch: map[string]bool{}, omit: map[string]bool{},
 		accepted: map[string]wire.ItemResult{}, acceptCount: map[string]int{},
+		blobs: map[string]*fakeBlob{}, patchCut: map[int]bool{}, items: map[string]wire.SubmitItem{},
 		catETag: `"c1"`, seen: make(chan struct{}, 100)}
 	f.catBody = assets.CatalogJSON
 	f.srv = httptest.NewUnstartedServer(http.HandlerFunc(f.serve))
@@ -96,9 +119,148 @@ func (f *fakeCentral) serve(w http.ResponseWriter, r *http.Request) {
 		f.serveChanges(w, r)
 	case wire.PathCatalog:
 		f.serveCatalog(w, r)
+	case wire.PathBlobs:
+		f.serveBlobCreate(w, r)
 	default:
+		if sha, ok := strings.CutPrefix(r.URL.Path, wire.PathBlobs+"/"); ok {
+			f.serveBlob(w, r, sha)
+			return
+		}
 		http.NotFound(w, r)
 	}
+}
+
+func blobStatus(sha string, b *fakeBlob) wire.BlobStatus {
+	return wire.BlobStatus{SHA256: sha, Size: b.size, Offset: int64(len(b.data)), Complete: b.complete}
+}
+
+func (f *fakeCentral) serveBlobCreate(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set(wire.HeaderTusResumable, wire.TusVersion)
+	var bc wire.BlobCreate
+	if r.Method != http.MethodPost || json.NewDecoder(r.Body).Decode(&bc) != nil || len(bc.SHA256) != 64 || bc.Size <= 0 || bc.Size > wire.MaxBlob {
+		writeJSON(w, http.StatusBadRequest, wire.Error{Code: "bad_request"})
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.creates++
+	f.calls = append(f.calls, "create")
+	if b, ok := f.blobs[bc.SHA256]; ok {
+		writeJSON(w, http.StatusOK, blobStatus(bc.SHA256, b))
+		return
+	}
+	b := &fakeBlob{size: bc.Size}
+	f.blobs[bc.SHA256] = b
+	writeJSON(w, http.StatusCreated, blobStatus(bc.SHA256, b))
+}
+
+func (f *fakeCentral) serveBlob(w http.ResponseWriter, r *http.Request, sha string) {
+	w.Header().Set(wire.HeaderTusResumable, wire.TusVersion)
+	if r.Method == http.MethodHead {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.heads++
+		f.calls = append(f.calls, "head")
+		b, ok := f.blobs[sha]
+		if !ok {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		w.Header().Set(wire.HeaderUploadOffset, strconv.Itoa(len(b.data)))
+		w.Header().Set(wire.HeaderUploadLength, strconv.FormatInt(b.size, 10))
+		return
+	}
+	if r.Method != http.MethodPatch || r.Header.Get("Content-Type") != wire.ContentTypeChunk {
+		writeJSON(w, http.StatusBadRequest, wire.Error{Code: "bad_request"})
+		return
+	}
+	f.mu.Lock()
+	f.patches++
+	f.calls = append(f.calls, "patch")
+	cut := f.patchCut[f.patches]
+	f.mu.Unlock()
+	if cut {
+		// Part of the chunk arrives, then the link drops: nothing is kept.
+		n, _ := io.CopyN(io.Discard, r.Body, r.ContentLength/2)
+		f.mu.Lock()
+		f.blobRecv += n
+		f.mu.Unlock()
+		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			conn.Close()
+		}
+		return
+	}
+	chunk, err := io.ReadAll(io.LimitReader(r.Body, wire.MaxChunk+1))
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.blobRecv += int64(len(chunk))
+	if err != nil {
+		return
+	}
+	if len(chunk) > wire.MaxChunk {
+		writeJSON(w, http.StatusRequestEntityTooLarge, wire.Error{Code: "too_large"})
+		return
+	}
+	if f.onPatch != nil {
+		f.onPatch(sha)
+	}
+	b, ok := f.blobs[sha]
+	if !ok {
+		writeJSON(w, http.StatusNotFound, wire.Error{Code: "not_found"})
+		return
+	}
+	off, err := strconv.ParseInt(r.Header.Get(wire.HeaderUploadOffset), 10, 64)
+	if err != nil || off != int64(len(b.data)) || b.complete {
+		w.Header().Set(wire.HeaderUploadOffset, strconv.Itoa(len(b.data)))
+		writeJSON(w, http.StatusConflict, wire.Error{Code: "offset_mismatch"})
+		return
+	}
+	sum := sha256.Sum256(chunk)
+	if f.patchBad > 0 || r.Header.Get(wire.HeaderUploadChecksum) != "sha256 "+base64.StdEncoding.EncodeToString(sum[:]) {
+		if f.patchBad > 0 {
+			f.patchBad--
+		}
+		writeJSON(w, wire.StatusChecksumMismatch, wire.Error{Code: "checksum_mismatch"})
+		return
+	}
+	if off+int64(len(chunk)) > b.size {
+		writeJSON(w, http.StatusBadRequest, wire.Error{Code: "past_the_end"})
+		return
+	}
+	b.data = append(b.data, chunk...)
+	if int64(len(b.data)) == b.size {
+		whole := sha256.Sum256(b.data)
+		if hex.EncodeToString(whole[:]) != sha {
+			delete(f.blobs, sha)
+			writeJSON(w, http.StatusUnprocessableEntity, wire.Error{Code: "blob_corrupt"})
+			return
+		}
+		b.complete = true
+	}
+	w.Header().Set(wire.HeaderUploadOffset, strconv.Itoa(len(b.data)))
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// missingBlob is the Retry answer for an item naming a blob the server
+// does not hold complete, or ok false; f.mu is held.
+func (f *fakeCentral) missingBlob(it wire.SubmitItem) (wire.ItemResult, bool) {
+	var fes []catalog.FieldError
+	for _, a := range it.Attachments {
+		if b := f.blobs[a.SHA256]; b != nil && b.complete && b.size == a.Size {
+			continue
+		}
+		field := "attachments"
+		for name, v := range it.Values {
+			if m, ok := v.(map[string]any); ok && m["sha256"] == a.SHA256 {
+				field = name
+			}
+		}
+		fes = append(fes, catalog.FieldError{Field: field, Code: wire.CodeBlobMissing})
+	}
+	if len(fes) == 0 {
+		return wire.ItemResult{}, false
+	}
+	return wire.ItemResult{ID: it.ID, Outcome: wire.Retry, Message: "upload the attachments first", Errors: fes}, true
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -147,6 +309,10 @@ func (f *fakeCentral) serveSubmit(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.batchSizes = append(f.batchSizes, len(req.Items))
+	f.calls = append(f.calls, "submit")
+	for _, it := range req.Items {
+		f.items[it.ID] = it
+	}
 	if len(f.submitFail) > 0 {
 		st := f.submitFail[0]
 		f.submitFail = f.submitFail[1:]
@@ -183,6 +349,9 @@ func (f *fakeCentral) result(it wire.SubmitItem) wire.ItemResult {
 	if prev, ok := f.accepted[it.ID]; ok {
 		prev.Duplicate = true
 		return prev
+	}
+	if r, ok := f.missingBlob(it); ok {
+		return r
 	}
 	switch o := f.outcome[it.ID]; o {
 	case wire.Invalid:

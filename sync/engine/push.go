@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 
 	"civicdesk/app/catalog"
 	"civicdesk/app/lifecycle"
@@ -13,7 +14,8 @@ import (
 	"civicdesk/sync/wire"
 )
 
-// WireItem converts a queued application to what the central API receives.
+// WireItem converts a queued application to what the central API
+// receives; attachments go by reference, their bytes as blobs before.
 func WireItem(it store.OutboxItem) wire.SubmitItem {
 	w := wire.SubmitItem{
 		ID:             it.ID,
@@ -24,7 +26,7 @@ func WireItem(it store.OutboxItem) wire.SubmitItem {
 		CreatedAt:      it.CreatedAt,
 	}
 	for _, a := range it.Attachments {
-		w.Attachments = append(w.Attachments, wire.Attachment{SHA256: a.Ref.SHA256, Type: a.Ref.Type, Data: a.Data})
+		w.Attachments = append(w.Attachments, wire.Attachment{SHA256: a.Ref.SHA256, Type: a.Ref.Type, Size: a.Ref.Size})
 	}
 	return w
 }
@@ -34,6 +36,10 @@ func WireItem(it store.OutboxItem) wire.SubmitItem {
 // Items the server answered with "retry" (or did not name) stay queued and
 // are not sent again in the same round, so they never hold up the items
 // behind them; the next round, after a backoff, sends them again.
+//
+// Items whose attachments the central API does not hold yet (WaitingBlobs)
+// are left queued without a word: the upload step sends their blobs, and
+// until then they hold up nobody.
 //
 // A batch that fails as a whole (network, 5xx, a captive portal, an
 // unusable answer) ends the push. Its items are NOT marked failed: an
@@ -54,8 +60,21 @@ func (e *Engine) push(ctx context.Context, rep *Report) error {
 		if err != nil {
 			return fmt.Errorf("reading the outbox: %w", err)
 		}
+		waiting := false // new items that wait for their attachments
+		for _, it := range items {
+			if len(it.WaitingBlobs) > 0 && !seen[it.ID] {
+				seen[it.ID] = true
+				deferred++
+				deferredBytes += it.Size
+				rep.Waiting++
+				waiting = true
+			}
+		}
 		batch := pick(items, seen, e.cfg.BatchItems, e.cfg.BatchBytes)
 		if len(batch) == 0 {
+			if waiting {
+				continue // look past them
+			}
 			return nil
 		}
 		for _, it := range batch {
@@ -173,6 +192,16 @@ func (e *Engine) sendBatch(ctx context.Context, batch []store.OutboxItem, rep *R
 			}
 			continue
 		case r.Outcome == wire.Retry:
+			if missing := missingBlobs(it, r.Errors); len(missing) > 0 {
+				for _, sha := range missing {
+					if err := e.q.MarkBlobMissing(sha); err != nil && !errors.Is(err, store.ErrNotFound) {
+						return left, fmt.Errorf("recording an attachment the central API lacks: %w", err)
+					}
+					e.forgetOffset(sha)
+				}
+				cause = "the central API does not hold all attachments of this application: they are uploaded again, then it is sent again"
+				break
+			}
 			cause = "the central API asked to send this application again later"
 			if r.Message != "" {
 				cause += ": " + r.Message
@@ -190,6 +219,43 @@ func (e *Engine) sendBatch(ctx context.Context, batch []store.OutboxItem, rep *R
 		return left, fmt.Errorf("sending %d applications: %w", len(batch), serr)
 	}
 	return left, nil
+}
+
+// missingBlobs are the SHA-256s of the attachments that field errors with
+// wire.CodeBlobMissing name: by the attachment's field, or all of the
+// item's attachments when the field names none of them.
+func missingBlobs(it store.OutboxItem, fes []catalog.FieldError) []string {
+	var out []string
+	add := func(sha string) {
+		if sha != "" && !slices.Contains(out, sha) {
+			out = append(out, sha)
+		}
+	}
+	for _, fe := range fes {
+		if fe.Code != wire.CodeBlobMissing {
+			continue
+		}
+		named := false
+		for _, a := range it.Attachments {
+			if a.Field == fe.Field {
+				add(a.Ref.SHA256)
+				named = true
+			}
+		}
+		if !named {
+			for _, a := range it.Attachments {
+				add(a.Ref.SHA256)
+			}
+		}
+	}
+	return out
+}
+
+// forgetOffset drops what the central API was last known to hold of a blob.
+func (e *Engine) forgetOffset(sha string) {
+	e.mu.Lock()
+	delete(e.blobOff, sha)
+	e.mu.Unlock()
 }
 
 // accept records the server's receipt, in server time.

@@ -7,7 +7,9 @@ import "civicdesk/app/store"
 type Queue interface {
 	// Pending returns queued applications, oldest first: at most maxItems,
 	// and no more than maxBytes of Size in total, but always at least one
-	// when the queue is not empty.
+	// when the queue is not empty. Applications waiting for attachments
+	// (WaitingBlobs not empty) come in their place and may or may not count
+	// towards the limits: the engine copes with both.
 	Pending(maxItems, maxBytes int) ([]store.OutboxItem, error)
 	// Stats summarises the queue.
 	Stats() (store.QueueStats, error)
@@ -28,4 +30,18 @@ type Queue interface {
 	CachedCatalog() (etag string, body []byte, err error)
 	// PutCatalog caches a catalog body with its ETag.
 	PutCatalog(etag string, body []byte) error
+
+	// PendingBlobs returns the attachment blobs queued applications
+	// reference and the central API does not hold yet, oldest application
+	// first, each once however many applications share it.
+	PendingBlobs() ([]store.BlobInfo, error)
+	// ReadBlob reads the plain bytes of blob sha at off into p, like
+	// io.ReaderAt (io.EOF at the end); store.ErrNotFound for an unknown blob.
+	ReadBlob(sha string, off int64, p []byte) (int, error)
+	// MarkBlobUploaded records that the central API holds blob sha complete:
+	// it leaves the WaitingBlobs of every application.
+	MarkBlobUploaded(sha string) error
+	// MarkBlobMissing records that the central API does not hold blob sha
+	// (any more): it is uploaded again.
+	MarkBlobMissing(sha string) error
 }

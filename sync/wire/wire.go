@@ -67,11 +67,12 @@ type SubmitItem struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// Attachment carries an attached file's bytes (base64 in JSON).
+// Attachment names an attached file by the SHA-256 of its bytes, which
+// travel apart as a resumable blob upload (see blobs.go) before the item.
 type Attachment struct {
 	SHA256 string `json:"sha256"`
 	Type   string `json:"type"`
-	Data   []byte `json:"data"`
+	Size   int64  `json:"size"`
 }
 
 // Fingerprint is the content hash of the item (see package fingerprint):

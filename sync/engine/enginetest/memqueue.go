@@ -3,8 +3,11 @@
 package enginetest
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"sync"
 
@@ -13,8 +16,9 @@ import (
 )
 
 // MemQueue is an in-memory engine.Queue with the semantics the engine
-// relies on: oldest first, batch limits, one atomic step per Mark call, and
-// errors on demand. It is safe for concurrent use.
+// relies on: oldest first, batch limits, one atomic step per Mark call,
+// attachments kept once per SHA-256 however many applications share them,
+// and errors on demand. It is safe for concurrent use.
 type MemQueue struct {
 	mu      sync.Mutex
 	apps    map[string]*store.Application
@@ -26,22 +30,51 @@ type MemQueue struct {
 	catalog []byte
 	fail    map[string]error
 	calls   map[string]int
+	blobs   map[string]*memBlob // by SHA-256
+	maxRead int                 // largest p given to ReadBlob
 	// Kiosk purges form values and attachments on acceptance, as the kiosk
 	// retention policy does.
 	Kiosk bool
 }
 
+type memBlob struct {
+	data     []byte
+	typ      string
+	uploaded bool
+}
+
 // NewMemQueue returns an empty queue.
 func NewMemQueue() *MemQueue {
 	return &MemQueue{apps: map[string]*store.Application{}, sizes: map[string]int{},
-		enq: map[string]store.OutboxItem{}, fail: map[string]error{}, calls: map[string]int{}}
+		enq: map[string]store.OutboxItem{}, fail: map[string]error{}, calls: map[string]int{},
+		blobs: map[string]*memBlob{}}
 }
 
 // Add queues app (its State becomes Queued). size 0 means the JSON size of
-// its values and attachments.
+// its values and attachments. As the store does, attachment Data is kept
+// as a blob named by Ref.SHA256 (the SHA-256 of Data when empty; a test
+// may give a wrong one) and stripped from the application; Ref.Size
+// becomes len(Data). An attachment without Data refers to a blob added
+// before (or to none: it then waits for ever).
 func (q *MemQueue) Add(app store.Application, size int) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	app.Attachments = slices.Clone(app.Attachments)
+	for i, at := range app.Attachments {
+		if at.Data == nil {
+			continue
+		}
+		if at.Ref.SHA256 == "" {
+			sum := sha256.Sum256(at.Data)
+			at.Ref.SHA256 = hex.EncodeToString(sum[:])
+		}
+		at.Ref.Size = int64(len(at.Data))
+		if _, ok := q.blobs[at.Ref.SHA256]; !ok {
+			q.blobs[at.Ref.SHA256] = &memBlob{data: slices.Clone(at.Data), typ: at.Ref.Type}
+		}
+		at.Data = nil
+		app.Attachments[i] = at
+	}
 	if size <= 0 {
 		b, _ := json.Marshal(struct {
 			V any
@@ -61,7 +94,8 @@ func (q *MemQueue) Add(app store.Application, size int) {
 }
 
 // FailOn makes method op ("Pending", "Stats", "MarkAccepted", "MarkRefused",
-// "MarkFailed", "ApplyChanges", "Cursor", "CachedCatalog", "PutCatalog")
+// "MarkFailed", "ApplyChanges", "Cursor", "CachedCatalog", "PutCatalog",
+// "PendingBlobs", "ReadBlob", "MarkBlobUploaded", "MarkBlobMissing")
 // return err until FailOn(op, nil).
 func (q *MemQueue) FailOn(op string, err error) {
 	q.mu.Lock()
@@ -103,7 +137,9 @@ func (q *MemQueue) enter(op string) error {
 	return q.fail[op]
 }
 
-// Pending implements engine.Queue.
+// Pending implements engine.Queue. As the store does, applications that
+// wait for attachments are returned in their place but do not count
+// towards maxItems and maxBytes (either <= 0 means no limit).
 func (q *MemQueue) Pending(maxItems, maxBytes int) ([]store.OutboxItem, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -111,16 +147,24 @@ func (q *MemQueue) Pending(maxItems, maxBytes int) ([]store.OutboxItem, error) {
 		return nil, err
 	}
 	var out []store.OutboxItem
-	total := 0
+	total, ready := 0, 0
 	for _, id := range q.outbox {
+		if maxItems > 0 && ready >= maxItems {
+			break
+		}
 		size := q.sizes[id]
-		if len(out) >= maxItems || (len(out) > 0 && total+size > maxBytes) {
+		waiting := q.waiting(q.apps[id])
+		if len(waiting) == 0 && maxBytes > 0 && ready > 0 && total+size > maxBytes {
 			break
 		}
 		it := q.enq[id]
 		it.Application = *q.apps[id]
+		it.WaitingBlobs = waiting
 		out = append(out, it)
-		total += size
+		if len(waiting) == 0 {
+			ready++
+			total += size
+		}
 	}
 	return out, nil
 }
@@ -184,6 +228,7 @@ func (q *MemQueue) MarkAccepted(id string, acc store.Acceptance) error {
 	move(a, to, store.Transition{At: acc.At, Source: "server"})
 	if q.Kiosk {
 		a.Values, a.Attachments, a.Purged = nil, nil, true
+		q.dropUnreferenced()
 	}
 	q.dequeue(id)
 	return nil
@@ -272,4 +317,134 @@ func (q *MemQueue) PutCatalog(etag string, body []byte) error {
 	}
 	q.etag, q.catalog = etag, slices.Clone(body)
 	return nil
+}
+
+// waiting lists a's blobs not uploaded, each once; q.mu is held.
+func (q *MemQueue) waiting(a *store.Application) []string {
+	var out []string
+	for _, at := range a.Attachments {
+		sha := at.Ref.SHA256
+		if b := q.blobs[sha]; (b == nil || !b.uploaded) && !slices.Contains(out, sha) {
+			out = append(out, sha)
+		}
+	}
+	return out
+}
+
+// dropUnreferenced deletes the blobs no application refers to; q.mu is held.
+func (q *MemQueue) dropUnreferenced() {
+	used := map[string]bool{}
+	for _, a := range q.apps {
+		for _, at := range a.Attachments {
+			used[at.Ref.SHA256] = true
+		}
+	}
+	for sha := range q.blobs {
+		if !used[sha] {
+			delete(q.blobs, sha)
+		}
+	}
+}
+
+// PendingBlobs implements engine.Queue: the blobs queued applications refer
+// to and that are not uploaded, oldest application first, each once with
+// every queued application that refers to it.
+func (q *MemQueue) PendingBlobs() ([]store.BlobInfo, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if err := q.enter("PendingBlobs"); err != nil {
+		return nil, err
+	}
+	var out []store.BlobInfo
+	index := map[string]int{}
+	for _, id := range q.outbox {
+		for _, at := range q.apps[id].Attachments {
+			sha := at.Ref.SHA256
+			b := q.blobs[sha]
+			if b == nil || b.uploaded {
+				continue
+			}
+			i, ok := index[sha]
+			if !ok {
+				i = len(out)
+				index[sha] = i
+				out = append(out, store.BlobInfo{SHA256: sha, Size: int64(len(b.data)), Type: b.typ})
+			}
+			if !slices.Contains(out[i].Apps, id) {
+				out[i].Apps = append(out[i].Apps, id)
+			}
+		}
+	}
+	return out, nil
+}
+
+// ReadBlob implements engine.Queue, like io.ReaderAt.
+func (q *MemQueue) ReadBlob(sha string, off int64, p []byte) (int, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if err := q.enter("ReadBlob"); err != nil {
+		return 0, err
+	}
+	q.maxRead = max(q.maxRead, len(p))
+	b, ok := q.blobs[sha]
+	if !ok {
+		return 0, fmt.Errorf("memqueue: no blob %s: %w", sha, store.ErrNotFound)
+	}
+	if off < 0 {
+		return 0, fmt.Errorf("memqueue: negative offset: %w", store.ErrInvalid)
+	}
+	if off >= int64(len(b.data)) {
+		return 0, io.EOF
+	}
+	n := copy(p, b.data[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// MarkBlobUploaded implements engine.Queue.
+func (q *MemQueue) MarkBlobUploaded(sha string) error {
+	return q.markBlob("MarkBlobUploaded", sha, true)
+}
+
+// MarkBlobMissing implements engine.Queue.
+func (q *MemQueue) MarkBlobMissing(sha string) error {
+	return q.markBlob("MarkBlobMissing", sha, false)
+}
+
+func (q *MemQueue) markBlob(op, sha string, uploaded bool) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if err := q.enter(op); err != nil {
+		return err
+	}
+	b, ok := q.blobs[sha]
+	if !ok {
+		return fmt.Errorf("memqueue: no blob %s: %w", sha, store.ErrNotFound)
+	}
+	b.uploaded = uploaded
+	return nil
+}
+
+// BlobUploaded reports whether blob sha is held and marked uploaded.
+func (q *MemQueue) BlobUploaded(sha string) (uploaded, ok bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	b, ok := q.blobs[sha]
+	return ok && b.uploaded, ok
+}
+
+// Blobs is the number of blobs held.
+func (q *MemQueue) Blobs() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.blobs)
+}
+
+// MaxRead is the largest buffer ever given to ReadBlob.
+func (q *MemQueue) MaxRead() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.maxRead
 }
