@@ -42,12 +42,14 @@ run: build
 demo: build
 	./scripts/demo.sh
 
-# Every kiosk screen at 1080x1920 and 1920x1080 in both languages, rendered under Xvfb.
+# Every kiosk screen at 1080x1920 and 1920x1080, and the phone at 1080x2340 (scale 3), in both
+# languages, rendered under Xvfb.
 screenshots: deps
 	rm -f docs/screenshots/*.png
 	$(GO) build -o bin/screenshots ./internal/screenshots
 	xvfb-run -a -s "-screen 0 1080x1920x24" env FYNE_SCALE=1 ./bin/screenshots -size 1080x1920 -out docs/screenshots
 	xvfb-run -a -s "-screen 0 1920x1080x24" env FYNE_SCALE=1 ./bin/screenshots -size 1920x1080 -out docs/screenshots
+	xvfb-run -a -s "-screen 0 1080x2340x24" env FYNE_SCALE=3 ./bin/screenshots -shell mobile -size 1080x2340 -out docs/screenshots
 
 test: deps
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -1,7 +1,9 @@
 // Command civicdesk is the Fyne program of a civicdesk device: the
-// self-service kiosk of a service hall. With no --api it starts the reference
-// central API in-process on 127.0.0.1 in demo mode and enrols itself, so one
-// command shows everything; with --api it talks to a real central API.
+// self-service kiosk of a service hall, or, on a phone (or built with
+// -tags mobile, which simulates one), the residents' phone app. With no --api
+// it starts the reference central API in-process on 127.0.0.1 in demo mode and
+// enrols itself, so one command shows everything; with --api it talks to a
+// real central API.
 package main
 
 import (
@@ -27,6 +29,7 @@ import (
 	"civicdesk/app/ui"
 	"civicdesk/central"
 	"civicdesk/kiosk"
+	"civicdesk/mobile"
 	"civicdesk/sync/client"
 	"civicdesk/sync/engine"
 	"civicdesk/sync/wire"
@@ -60,7 +63,7 @@ func main() {
 	flag.StringVar(&o.enrollCode, "enroll-code", "", "one-time enrolment code, the first time with --api")
 	flag.StringVar(&o.data, "data", os.Getenv("CIVICDESK_DATA"), "data directory (default ~/.local/share/civicdesk)")
 	flag.BoolVar(&o.window, "window", false, "run in a window (development) instead of fullscreen")
-	flag.StringVar(&o.policy, "policy", string(store.PolicyKiosk), "kiosk or personal")
+	flag.StringVar(&o.policy, "policy", "", "kiosk or personal (default: kiosk on a kiosk, personal on a phone)")
 	flag.DurationVar(&o.idle, "idle", kiosk.DefaultIdleAfter, "guest session: time without input before the countdown")
 	flag.DurationVar(&o.demoEvery, "demo-every", 20*time.Second, "demo: how often the in-process central API moves applications on")
 	flag.StringVar(&o.lang, "lang", i18n.Zh, "start language: zh-Hans or en")
@@ -84,6 +87,14 @@ func run(o options) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
+	a := app.NewWithID("cn.gov.xuzhou.civicdesk")
+	phone := fyne.CurrentDevice().IsMobile()
+	if o.policy == "" {
+		o.policy = string(store.PolicyKiosk)
+		if phone {
+			o.policy = string(store.PolicyPersonal) // a resident's own device keeps their data
+		}
+	}
 	st, err := store.Open(store.Options{Dir: o.data, Policy: store.Policy(o.policy)})
 	if err != nil {
 		return err
@@ -122,7 +133,14 @@ func run(o options) error {
 		log.Info("demo: staff PIN set", "pin", demoPIN)
 	}
 
-	eng := engine.New(st, cl, engine.Config{Logger: log})
+	// Attachments may wait (the phone's data saver); form data never does.
+	var attachments atomic.Pointer[func() bool]
+	eng := engine.New(st, cl, engine.Config{Logger: log, Attachments: func() bool {
+		if f := attachments.Load(); f != nil {
+			return (*f)()
+		}
+		return true
+	}})
 	go eng.Run(ctx)
 
 	cat := newCatalogHolder(st, eng, log)
@@ -138,8 +156,17 @@ func run(o options) error {
 		TrackURL: ui.TrackLink,
 	}
 
-	a := app.NewWithID("cn.gov.xuzhou.civicdesk")
 	w := a.NewWindow("civicdesk")
+	if phone {
+		sh := mobile.New(d, mobile.Config{})
+		allowed := sh.AttachmentsAllowed
+		attachments.Store(&allowed)
+		w.SetContent(sh.Object())
+		sh.Attach(w)
+		w.ShowAndRun()
+		sh.Close()
+		return nil
+	}
 	k := kiosk.New(d, kiosk.Config{IdleAfter: o.idle, Staff: guard, AttachDir: o.attachDir})
 	w.SetContent(k.Object())
 	k.Attach(w)

@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"civicdesk/app/catalog"
+	"civicdesk/app/handoff"
 	"civicdesk/app/store"
 	"civicdesk/app/ui"
 )
@@ -116,7 +117,13 @@ func (k *Kiosk) statusScreen() ui.Screen {
 // tracking link up at once (a bare tracking number waits for its code);
 // on the home screen it opens the status screen first. Elsewhere (a form)
 // it is ignored: typing into a field never reaches the canvas anyway.
+// A hand-off code from a resident's phone is queued (see handoff.go),
+// also on the staff home (an assisted hand-off at the counter).
 func (k *Kiosk) onScan(code string) {
+	if cur := k.nav.Current(); handoff.IsCode(code) && (cur == ScreenHome || cur == ScreenStatus || cur == ScreenStaffHome) {
+		k.scanHandoff(code)
+		return
+	}
 	switch k.nav.Current() {
 	case ScreenStatus:
 	case ScreenHome:

@@ -6,6 +6,8 @@ import (
 	"unicode"
 
 	"fyne.io/fyne/v2"
+
+	"civicdesk/app/handoff"
 )
 
 // Scanner limits.
@@ -13,8 +15,9 @@ const (
 	// ScanGap: a pause longer than this between two characters starts a new
 	// code, so stray key presses do not prefix the next scan.
 	ScanGap = time.Second
-	// MaxScanLen bounds a code; a longer run of characters is dropped.
-	MaxScanLen = 512
+	// MaxScanLen bounds a code; a longer run of characters is dropped. It
+	// admits the longest hand-off code from a phone (handoff.MaxText).
+	MaxScanLen = handoff.MaxText
 )
 
 // Scanner turns keystrokes into scans. Hall barcode scanners behave as a

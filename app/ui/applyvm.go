@@ -147,14 +147,23 @@ func (vm *ApplyVM) Leave(field string) {
 	vm.recheckLocked()
 }
 
-// Attach records a file for an attachment field: its type is sniffed from
-// the bytes, its SHA-256 computed, and the bytes kept with the draft when
-// the field accepts the file. The returned error is a storage problem only;
-// a refused file shows as the field's error.
+// Attach records a file for an attachment field: Deps.PrepareAttachment
+// (if set) transforms it first, its type is sniffed from the bytes, its
+// SHA-256 computed, and the bytes kept with the draft when the field
+// accepts the file. The returned error is a storage problem or the
+// preparation's refusal (ErrPrepare); a file the field refuses shows as the
+// field's error.
 func (vm *ApplyVM) Attach(field, name string, data []byte) error {
 	f, ok := vm.Service.Field(field)
 	if !ok || f.Type != catalog.TypeAttachment {
 		return fmt.Errorf("ui: %s is not an attachment field of %s", field, vm.Service.Code)
+	}
+	if vm.d.PrepareAttachment != nil {
+		prepared, err := vm.d.PrepareAttachment(name, data)
+		if err != nil {
+			return fmt.Errorf("%w: field %s: %w", ErrPrepare, field, err)
+		}
+		data = prepared
 	}
 	mt, _, err := mime.ParseMediaType(http.DetectContentType(data))
 	if err != nil {

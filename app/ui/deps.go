@@ -56,6 +56,10 @@ type Deps struct {
 	// AttachDir, when set, is where the file dialog opens: a document
 	// camera's output folder or a removable medium's mount point.
 	AttachDir string
+	// PrepareAttachment, when set, transforms a chosen file before it is
+	// kept with the application (a phone shrinks photos of documents); an
+	// error refuses the file. nil on the kiosk: files are kept as chosen.
+	PrepareAttachment func(name string, data []byte) ([]byte, error)
 	// Touch is called by screens on every user action (a tap, a keystroke,
 	// a choice), so the kiosk's guest-session timer knows someone is there.
 	// Never nil: use Deps.Touched.

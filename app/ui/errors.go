@@ -17,6 +17,12 @@ var (
 	ErrOffline = errors.New("the central API cannot be reached now and this device has no record of it: try again later")
 	// ErrMalformed: a scanned code is not a civicdesk receipt code.
 	ErrMalformed = errors.New("the scanned code is not a civicdesk receipt code: scan the code on the receipt or type the numbers")
+	// ErrPrepare: Deps.PrepareAttachment refused a file (a damaged photo):
+	// choose the file again.
+	ErrPrepare = errors.New("the file could not be prepared for sending: choose it again")
+	// ErrUnknownService: a saved draft names a service the catalog in use
+	// no longer offers; it cannot be reopened (it can be deleted).
+	ErrUnknownService = errors.New("the draft's service is no longer in the catalog: delete the draft and start again")
 	// ErrSubmitted: the application was already submitted and can no longer be changed.
 	ErrSubmitted = errors.New("the application was already submitted and cannot be changed")
 )

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"io"
 	"strconv"
 	"strings"
@@ -275,20 +276,28 @@ func (w *Wizard) attachment(f catalog.Field) (obj, field fyne.CanvasObject) {
 				return
 			}
 			defer r.Close()
-			// One byte more than allowed is enough to know the file is too big.
-			data, err := io.ReadAll(io.LimitReader(r, limit+1))
+			// One byte more than allowed is enough to know the file is too
+			// big. A file that will be prepared (a photo shrunk) may start
+			// larger than the field allows.
+			readLimit := limit
+			if d.PrepareAttachment != nil {
+				readLimit = max(limit, maxAttachmentRead)
+			}
+			data, err := io.ReadAll(io.LimitReader(r, readLimit+1))
 			if err != nil {
 				w.attachErr[name] = l.T("ui.attach.read_error")
 				w.showStep()
 				return
 			}
-			if f.MaxSize <= 0 && int64(len(data)) > limit {
-				w.attachErr[name] = l.T("ui.attach.too_big", "Size", fileSize(l, limit))
+			if (f.MaxSize <= 0 || readLimit > limit) && int64(len(data)) > readLimit {
+				w.attachErr[name] = l.T("ui.attach.too_big", "Size", fileSize(l, readLimit))
 				w.showStep()
 				return
 			}
 			delete(w.attachErr, name)
-			_ = vm.Attach(name, r.URI().Name(), data)
+			if err := vm.Attach(name, r.URI().Name(), data); errors.Is(err, ErrPrepare) {
+				w.attachErr[name] = l.T("ui.attach.read_error")
+			}
 			w.afterChange()
 			w.showStep()
 		}, win)

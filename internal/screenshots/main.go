@@ -37,6 +37,7 @@ const settle = 700 * time.Millisecond
 func main() {
 	out := flag.String("out", "docs/screenshots", "where to write the PNG files")
 	sizeFlag := flag.String("size", "1080x1920", "the Xvfb screen size, WIDTHxHEIGHT")
+	shell := flag.String("shell", "kiosk", "kiosk or mobile")
 	flag.Parse()
 	var size fyne.Size
 	if _, err := fmt.Sscanf(*sizeFlag, "%gx%g", &size.Width, &size.Height); err != nil {
@@ -62,7 +63,11 @@ func main() {
 	go func() {
 		defer fyne.Do(a.Quit)
 		for _, lang := range i18n.Langs {
-			if err := t.run(size, lang); err != nil {
+			run := t.run
+			if *shell == "mobile" {
+				run = t.runMobile
+			}
+			if err := run(size, lang); err != nil {
 				log.Fatal(err)
 			}
 		}
@@ -83,7 +88,10 @@ type tour struct {
 
 // seed fills a store with applications in the states the staff screens show.
 func (t *tour) seed(dir string) error {
-	st, err := store.Open(store.Options{Dir: dir, Policy: store.PolicyKiosk})
+	// The sample applications were made three hours ago, before the
+	// server's answers below.
+	st, err := store.Open(store.Options{Dir: dir, Policy: store.PolicyKiosk,
+		Clock: func() time.Time { return time.Now().Add(-3 * time.Hour) }})
 	if err != nil {
 		return err
 	}

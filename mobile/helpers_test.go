@@ -1,0 +1,221 @@
+package mobile
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"civicdesk/app/catalog"
+	"civicdesk/app/store"
+	"civicdesk/app/ui"
+	"civicdesk/app/ui/uitest"
+)
+
+const (
+	medical     = "medical_insurance_enrolment"
+	sampleID    = "320302199003070026"
+	samplePhone = "13852012345"
+)
+
+// phoneSize is the test window: a phone in Fyne units.
+var phoneSize = fyne.NewSize(400, 800)
+
+// notes records the notifications the shell raises.
+type notes struct {
+	mu  sync.Mutex
+	got []string
+	ch  chan string
+}
+
+func (n *notes) notify(title, body string) {
+	n.mu.Lock()
+	n.got = append(n.got, title+"|"+body)
+	n.mu.Unlock()
+	n.ch <- title + "|" + body
+}
+
+// rig is a phone shell in a headless test window.
+type rig struct {
+	s     *Shell
+	d     *ui.Deps
+	fs    *uitest.FakeSync
+	w     fyne.Window
+	notes *notes
+	set   *MemSettings
+}
+
+// newRig builds a shell over fresh dependencies (a personal store); before,
+// if given, runs first (to seed the store or set the engine's status).
+func newRig(t *testing.T, before ...func(*ui.Deps, *uitest.FakeSync)) *rig {
+	t.Helper()
+	test.NewTempApp(t)
+	d, fs := uitest.Deps(t, store.PolicyPersonal)
+	for _, f := range before {
+		f(d, fs)
+	}
+	return startRig(t, d, fs, &MemSettings{})
+}
+
+func startRig(t *testing.T, d *ui.Deps, fs *uitest.FakeSync, set SettingsStore) *rig {
+	t.Helper()
+	n := &notes{ch: make(chan string, 8)}
+	s := New(d, Config{Settings: set, Notify: n.notify, Clock: func() time.Time { return uitest.Epoch }})
+	w := test.NewTempWindow(t, s.Object())
+	w.Resize(phoneSize)
+	s.Attach(w)
+	t.Cleanup(s.Close)
+	ms, _ := set.(*MemSettings)
+	return &rig{s: s, d: d, fs: fs, w: w, notes: n, set: ms}
+}
+
+// at fails unless the tab shows screen.
+func (r *rig) at(t *testing.T, tab, screen string) {
+	t.Helper()
+	if got := r.s.CurrentTab(); got != tab {
+		t.Fatalf("on tab %q, want %q", got, tab)
+	}
+	if got := r.s.Nav(tab).Current(); got != screen {
+		t.Fatalf("on screen %q, want %q", got, screen)
+	}
+}
+
+// texts lists every text drawn in the window (content and overlays).
+func (r *rig) texts() []string {
+	var out []string
+	c := r.w.Canvas()
+	roots := append([]fyne.CanvasObject{c.Content()}, c.Overlays().List()...)
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if o == nil || !o.Visible() {
+			return
+		}
+		switch x := o.(type) {
+		case *canvas.Text:
+			if x.Text != "" {
+				out = append(out, x.Text)
+			}
+		case *fyne.Container:
+			for _, c := range x.Objects {
+				walk(c)
+			}
+		case fyne.Widget:
+			for _, c := range test.WidgetRenderer(x).Objects() {
+				walk(c)
+			}
+		}
+	}
+	for _, root := range roots {
+		walk(root)
+	}
+	return out
+}
+
+func (r *rig) shows(t *testing.T, want string) {
+	t.Helper()
+	for _, s := range r.texts() {
+		if strings.Contains(s, want) {
+			return
+		}
+	}
+	t.Fatalf("%q is not on screen; texts: %q", want, r.texts())
+}
+
+func (r *rig) lacks(t *testing.T, unwanted string) {
+	t.Helper()
+	for _, s := range r.texts() {
+		if strings.Contains(s, unwanted) {
+			t.Fatalf("%q is on screen (in %q)", unwanted, s)
+		}
+	}
+}
+
+// button finds a visible button by its text.
+func (r *rig) button(t *testing.T, text string) *widget.Button {
+	t.Helper()
+	for _, o := range test.LaidOutObjects(r.w.Canvas().Content()) {
+		if b, ok := o.(*widget.Button); ok && b.Text == text && b.Visible() {
+			return b
+		}
+	}
+	t.Fatalf("no button %q on screen; texts: %q", text, r.texts())
+	return nil
+}
+
+func service(t *testing.T, d *ui.Deps, code string) *catalog.Service {
+	t.Helper()
+	svc, ok := d.Catalog().Service(code)
+	if !ok {
+		t.Fatalf("no service %s", code)
+	}
+	return svc
+}
+
+// sample is a valid medical insurance enrolment, as submitted.
+var sample = catalog.Values{
+	"insured_name":      "王秀兰",
+	"id_number":         sampleID,
+	"phone":             samplePhone,
+	"insured_category":  "senior",
+	"district":          "320302",
+	"address":           "鼓楼区中山北路 1 号",
+	"contribution_year": 2026.0,
+	"payment_method":    "hall",
+	"declaration":       true,
+}
+
+// queue puts a valid application in the outbox, as a submission would.
+func queue(t testing.TB, d *ui.Deps, atts ...store.Attachment) store.Application {
+	t.Helper()
+	a, err := d.Store.Submit(store.NewApplication{Service: medical, ServiceVersion: 1, Values: sample, Attachments: atts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func entry(t *testing.T, wz *ui.Wizard, name string) *widget.Entry {
+	t.Helper()
+	e, ok := wz.Field(name).(*widget.Entry)
+	if !ok {
+		t.Fatalf("field %s: %T, want an entry (shown: %v)", name, wz.Field(name), wz.Shown())
+	}
+	return e
+}
+
+func choose(t *testing.T, wz *ui.Wizard, name, label string) {
+	t.Helper()
+	switch f := wz.Field(name).(type) {
+	case *widget.Select:
+		f.SetSelected(label)
+	case *widget.RadioGroup:
+		f.SetSelected(label)
+	default:
+		t.Fatalf("field %s: %T is not a choice", name, f)
+	}
+}
+
+// lang fails unless the localizer speaks want.
+func lang(t *testing.T, d *ui.Deps, want string) {
+	t.Helper()
+	if got := d.Loc.Lang(); got != want {
+		t.Fatalf("language %q, want %q", got, want)
+	}
+}
+
+// check finds a visible check box by its text.
+func (r *rig) check(t *testing.T, text string) *widget.Check {
+	t.Helper()
+	for _, o := range test.LaidOutObjects(r.w.Canvas().Content()) {
+		if c, ok := o.(*widget.Check); ok && c.Text == text && c.Visible() {
+			return c
+		}
+	}
+	t.Fatalf("no check %q on screen; texts: %q", text, r.texts())
+	return nil
+}
