@@ -14,7 +14,7 @@ endif
 # Flags for the kiosk under `make run`: a window for development; empty for fullscreen.
 RUN_FLAGS ?= --window
 
-.PHONY: deps build run demo screenshots package test fuzz bench clean
+.PHONY: deps build run run-phone demo screenshots package test fuzz bench clean
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -38,6 +38,11 @@ run: build
 	fi; \
 	exec ./bin/civicdesk $(RUN_FLAGS)
 
+# The phone app, simulated on the desktop (-tags mobile), on the same demo central API.
+run-phone: deps
+	$(GO) build -tags mobile -o bin/civicdesk-phone .
+	./bin/civicdesk-phone --data $${HOME}/.local/share/civicdesk-phone
+
 # The CLI walk-through: a reference central API on 127.0.0.1 and one application's life, step by step.
 demo: build
 	./scripts/demo.sh
@@ -56,6 +61,7 @@ test: deps
 		if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -tags mobile ./mobile/... .
 	./scripts/fuzz.sh $(FUZZTIME)
 
 fuzz: deps
@@ -66,7 +72,7 @@ bench: build
 	$(GO) test -run '^$$' -bench 'Enqueue|BareBolt' -benchmem -benchtime $(BENCHTIME) -count 3 ./app/store/
 	$(GO) test -run '^$$' -bench '100k' -benchtime 1x ./app/store/
 	$(GO) test -run '^$$' -bench 'Submit' -benchmem ./central/
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./kiosk/
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./kiosk/ ./mobile/
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./integration/
 
 # An installable Linux bundle (civicdesk.tar.xz: binary, icon, .desktop file, Makefile to install).
