@@ -77,12 +77,12 @@ func (s *Shell) Applications() []string {
 
 func (s *Shell) buildApplications() fyne.CanvasObject {
 	s.apps.rows = s.summaries()
-	top := container.NewVBox(heading(s.t("mobile.apps.title")))
+	top := container.NewVBox(ui.Heading(s.t("mobile.apps.title")))
 	if len(s.apps.rows) == 0 {
 		s.apps.list = nil
-		return page(top, paragraph(s.t("mobile.apps.none")), nil)
+		return page(top, ui.Paragraph(s.t("mobile.apps.none")), nil)
 	}
-	top.Add(caption(s.t("mobile.apps.hint", "N", len(s.apps.rows))))
+	top.Add(ui.Caption(s.t("mobile.apps.hint", "N", len(s.apps.rows))))
 	list := widget.NewList(
 		func() int { return len(s.apps.rows) },
 		func() fyne.CanvasObject {
@@ -182,32 +182,32 @@ func (s *Shell) buildDetail(id string) fyne.CanvasObject {
 	a, err := s.d.Store.Get(id)
 	if err != nil {
 		s.apps.detail = nil
-		return page(heading(s.t("mobile.apps.gone")), paragraph(s.t("mobile.apps.gone_help")), back)
+		return page(ui.Heading(s.t("mobile.apps.gone")), ui.Paragraph(s.t("mobile.apps.gone_help")), back)
 	}
 	v := &detailView{id: id, state: a.State, problem: notice(widget.DangerImportance)}
 	s.apps.detail = v
 	svc, known := s.d.Catalog().Service(a.Service)
 
-	top := container.NewVBox(heading(s.serviceName(a.Service)),
-		subheading(s.t("mobile.apps.status", "Status", ui.StatusText(s.d.Loc, a.State))))
+	top := container.NewVBox(ui.Heading(s.serviceName(a.Service)),
+		ui.Subheading(s.t("mobile.apps.status", "Status", ui.StatusText(s.d.Loc, a.State))))
 	body := container.NewVBox()
 	if a.Tracking != "" {
-		body.Add(paragraph(s.t("mobile.apps.tracking", "Tracking", a.Tracking)))
+		body.Add(ui.Paragraph(s.t("mobile.apps.tracking", "Tracking", a.Tracking)))
 	} else {
-		body.Add(paragraph(s.t("mobile.apps.ref", "Ref", ui.LocalRef(a.ID))))
+		body.Add(ui.Paragraph(s.t("mobile.apps.ref", "Ref", ui.LocalRef(a.ID))))
 	}
-	body.Add(caption(s.t("mobile.apps.created", "Time", s.d.LocalTime(a.CreatedAt))))
+	body.Add(ui.Caption(s.t("mobile.apps.created", "Time", s.d.LocalTime(a.CreatedAt))))
 	switch a.State {
 	case lifecycle.Draft:
-		body.Add(paragraph(s.t("mobile.apps.draft_help")))
+		body.Add(ui.Paragraph(s.t("mobile.apps.draft_help")))
 	case lifecycle.Queued:
-		body.Add(paragraph(s.t("mobile.apps.queued_help")))
+		body.Add(ui.Paragraph(s.t("mobile.apps.queued_help")))
 	case lifecycle.NeedsAttention, lifecycle.Conflict:
-		body.Add(paragraph(s.t("mobile.apps.attention_help")))
+		body.Add(ui.Paragraph(s.t("mobile.apps.attention_help")))
 	}
 	if at, _ := s.d.Store.Meta(handoff.MetaKey(id)); at != "" {
 		if t, err := time.Parse(time.RFC3339, at); err == nil {
-			body.Add(caption(s.t("mobile.apps.handed_off", "Time", s.d.LocalTime(t))))
+			body.Add(ui.Caption(s.t("mobile.apps.handed_off", "Time", s.d.LocalTime(t))))
 		}
 	}
 
@@ -215,7 +215,7 @@ func (s *Shell) buildDetail(id string) fyne.CanvasObject {
 	entries := timeline(a, s.serverHistory(id))
 	if len(entries) > 0 {
 		body.Add(widget.NewSeparator())
-		body.Add(subheading(s.t("mobile.apps.history")))
+		body.Add(ui.Subheading(s.t("mobile.apps.history")))
 		for i := len(entries) - 1; i >= 0; i-- {
 			e := entries[i]
 			line := s.d.LocalTime(e.At) + "  " + ui.StatusText(s.d.Loc, e.Status)
@@ -223,20 +223,20 @@ func (s *Shell) buildDetail(id string) fyne.CanvasObject {
 				line += "\n" + note
 			}
 			v.timeline = append(v.timeline, line)
-			body.Add(paragraph(line))
+			body.Add(ui.Paragraph(line))
 		}
 	}
 
 	// What to bring to the hall.
 	if known && a.State != lifecycle.Rejected && a.State != lifecycle.Completed {
 		body.Add(widget.NewSeparator())
-		body.Add(subheading(s.t("mobile.apps.bring")))
+		body.Add(ui.Subheading(s.t("mobile.apps.bring")))
 		var items []string
 		for _, m := range svc.Materials {
 			items = append(items, s.d.Loc.Text(m))
 		}
 		if len(items) == 0 {
-			body.Add(paragraph(s.t("mobile.apps.bring_nothing")))
+			body.Add(ui.Paragraph(s.t("mobile.apps.bring_nothing")))
 		} else {
 			body.Add(bullets(items))
 		}
@@ -245,7 +245,7 @@ func (s *Shell) buildDetail(id string) fyne.CanvasObject {
 			if note := s.d.Loc.Text(svc.InPersonNote); note != "" {
 				visit += " " + note
 			}
-			body.Add(paragraph(visit))
+			body.Add(ui.Paragraph(visit))
 		}
 	}
 
@@ -294,7 +294,7 @@ func (s *Shell) buildDetail(id string) fyne.CanvasObject {
 		if a.State == lifecycle.Draft {
 			question = s.t("mobile.apps.delete_draft_question")
 		}
-		confirmBox.Objects = []fyne.CanvasObject{strong(question), container.NewGridWithColumns(2, v.keepDel, v.confirmDel)}
+		confirmBox.Objects = []fyne.CanvasObject{ui.Strong(question), container.NewGridWithColumns(2, v.keepDel, v.confirmDel)}
 		confirmBox.Hide()
 		v.del.OnTapped = func() {
 			s.d.Touched()

@@ -102,7 +102,7 @@ func (s *Shell) buildHandoff(id string) fyne.CanvasObject {
 	back := button(s.t("mobile.back"), theme.NavigateBackIcon(), widget.MediumImportance, func() { s.d.Touched(); nav.Back() })
 	v := &handoffView{id: id}
 	s.apps.handoff = v
-	top := heading(s.t("mobile.handoff.title"))
+	top := ui.Heading(s.t("mobile.handoff.title"))
 	text, missing, err := s.handoffCode(id)
 	v.err, v.missing = err, missing
 	body := container.NewVBox()
@@ -113,18 +113,18 @@ func (s *Shell) buildHandoff(id string) fyne.CanvasObject {
 	}
 	switch {
 	case errors.Is(err, handoff.ErrTooLarge):
-		body.Add(strong(s.t("mobile.handoff.too_large")))
-		body.Add(paragraph(s.t("mobile.handoff.too_large_help")))
+		body.Add(ui.Strong(s.t("mobile.handoff.too_large")))
+		body.Add(ui.Paragraph(s.t("mobile.handoff.too_large_help")))
 		return page(top, body, back)
 	case errors.Is(err, ErrNotHandoffable):
-		body.Add(paragraph(s.t("mobile.handoff.not_queued")))
+		body.Add(ui.Paragraph(s.t("mobile.handoff.not_queued")))
 		return page(top, body, back)
 	case err != nil:
-		body.Add(paragraph(s.t("mobile.handoff.failed")))
+		body.Add(ui.Paragraph(s.t("mobile.handoff.failed")))
 		return page(top, body, back)
 	}
 	v.text = text
-	body.Add(paragraph(s.t("mobile.handoff.help")))
+	body.Add(ui.Paragraph(s.t("mobile.handoff.help")))
 	img := canvas.NewImageFromResource(fyne.NewStaticResource("handoff-qr.png", png))
 	img.FillMode = canvas.ImageFillContain
 	img.ScaleMode = canvas.ImageScalePixels
@@ -132,14 +132,14 @@ func (s *Shell) buildHandoff(id string) fyne.CanvasObject {
 	img.SetMinSize(fyne.NewSize(side, side))
 	v.qr = img
 	body.Add(container.NewCenter(img))
-	body.Add(caption(s.t("mobile.handoff.ref", "Ref", ui.LocalRef(id))))
+	body.Add(ui.Caption(s.t("mobile.handoff.ref", "Ref", ui.LocalRef(id))))
 	if len(missing) > 0 {
 		body.Add(widget.NewSeparator())
-		body.Add(strong(s.t("mobile.handoff.attachments")))
+		body.Add(ui.Strong(s.t("mobile.handoff.attachments")))
 		body.Add(bullets(missing))
-		body.Add(paragraph(s.t("mobile.handoff.attachments_help")))
+		body.Add(ui.Paragraph(s.t("mobile.handoff.attachments_help")))
 	}
-	body.Add(caption(s.t("mobile.handoff.after")))
+	body.Add(ui.Caption(s.t("mobile.handoff.after")))
 	// Remember it: the details say it was shown, and whoever syncs later
 	// knows the hall may have queued it already.
 	_ = s.d.Store.SetMeta(handoff.MetaKey(id), s.cfg.Clock().UTC().Format(time.RFC3339))

@@ -61,7 +61,7 @@ func (s *Shell) servicesHome() ui.Screen {
 		if len(drafts) == 0 {
 			return cat
 		}
-		box := container.NewVBox(subheading(s.t("mobile.services.drafts")))
+		box := container.NewVBox(ui.Subheading(s.t("mobile.services.drafts")))
 		for _, sm := range drafts[:min(len(drafts), maxDraftsShown)] {
 			id := sm.ID
 			obj, b := tile(s.t("mobile.services.continue", "Service", s.serviceName(sm.Service)),
@@ -74,7 +74,7 @@ func (s *Shell) servicesHome() ui.Screen {
 			s.svc.draftIDs = append(s.svc.draftIDs, id)
 		}
 		if more := len(drafts) - maxDraftsShown; more > 0 {
-			box.Add(caption(s.t("mobile.services.more_drafts", "N", more)))
+			box.Add(ui.Caption(s.t("mobile.services.more_drafts", "N", more)))
 		}
 		return container.NewBorder(container.NewPadded(box), nil, nil, nil, cat)
 	}}

@@ -13,6 +13,7 @@ import (
 	"civicdesk/app/i18n"
 	"civicdesk/app/lifecycle"
 	"civicdesk/app/store"
+	"civicdesk/app/ui"
 )
 
 // settingsView keeps the Settings tab's widgets reachable for tests.
@@ -77,7 +78,7 @@ func (s *Shell) settingsScreen() fyne.CanvasObject {
 		setText(v.result, s.t("mobile.settings.sending_now"))
 	}
 
-	v.question = strong("")
+	v.question = ui.Strong("")
 	v.keep = button(s.t("mobile.settings.delete_keep"), nil, widget.MediumImportance, func() {
 		s.d.Touched()
 		v.confirmBox.Hide()
@@ -104,19 +105,19 @@ func (s *Shell) settingsScreen() fyne.CanvasObject {
 	})
 
 	section := func(title string, objs ...fyne.CanvasObject) fyne.CanvasObject {
-		return container.NewVBox(append([]fyne.CanvasObject{subheading(title)}, objs...)...)
+		return container.NewVBox(append([]fyne.CanvasObject{ui.Subheading(title)}, objs...)...)
 	}
 	body := container.NewVBox(
 		section(s.t("mobile.settings.lang"), v.lang),
 		widget.NewSeparator(),
 		section(s.t("mobile.settings.size"), v.size),
 		widget.NewSeparator(),
-		section(s.t("mobile.settings.saver_title"), v.saver, caption(s.t("mobile.settings.saver_help")), v.sendNow),
+		section(s.t("mobile.settings.saver_title"), v.saver, ui.Caption(s.t("mobile.settings.saver_help")), v.sendNow),
 		widget.NewSeparator(),
-		section(s.t("mobile.settings.data"), caption(s.t("mobile.settings.delete_help")), v.del, v.confirmBox),
+		section(s.t("mobile.settings.data"), ui.Caption(s.t("mobile.settings.delete_help")), v.del, v.confirmBox),
 		v.result,
 	)
-	return page(heading(s.t("mobile.settings.title")), body, nil)
+	return page(ui.Heading(s.t("mobile.settings.title")), body, nil)
 }
 
 // deleteQuestion asks for confirmation, warning about what was not sent.

@@ -166,8 +166,8 @@ func boundNotice(b binding.String, importance widget.Importance) *widget.Label {
 func (s *Shell) syncScreen() fyne.CanvasObject {
 	vm := s.sync
 	if vm.obj == nil {
-		vm.title = heading("")
-		vm.hint = paragraph("")
+		vm.title = ui.Heading("")
+		vm.hint = ui.Paragraph("")
 		vm.hint.Importance = widget.LowImportance
 		state := widget.NewLabelWithData(vm.State)
 		state.SizeName = theme.SizeNameSubHeadingText

@@ -3,49 +3,14 @@ package mobile
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"civicdesk/app/ui"
 )
-
-// The phone's text styles, as the shared screens use them.
-
-func heading(text string) *widget.Label {
-	l := widget.NewLabel(text)
-	l.SizeName = theme.SizeNameHeadingText
-	l.TextStyle = fyne.TextStyle{Bold: true}
-	l.Wrapping = fyne.TextWrapWord
-	return l
-}
-
-func subheading(text string) *widget.Label {
-	l := widget.NewLabel(text)
-	l.SizeName = theme.SizeNameSubHeadingText
-	l.TextStyle = fyne.TextStyle{Bold: true}
-	l.Wrapping = fyne.TextWrapWord
-	return l
-}
-
-func paragraph(text string) *widget.Label {
-	l := widget.NewLabel(text)
-	l.Wrapping = fyne.TextWrapWord
-	return l
-}
-
-func strong(text string) *widget.Label {
-	l := paragraph(text)
-	l.TextStyle = fyne.TextStyle{Bold: true}
-	return l
-}
-
-func caption(text string) *widget.Label {
-	l := paragraph(text)
-	l.Importance = widget.LowImportance
-	return l
-}
 
 // notice is a wrapping label in a colour of importance, hidden while empty.
 func notice(importance widget.Importance) *widget.Label {
-	l := paragraph("")
+	l := ui.Paragraph("")
 	l.Importance = importance
 	l.Hide()
 	return l
@@ -64,7 +29,7 @@ func setText(l *widget.Label, text string) {
 func bullets(items []string) *fyne.Container {
 	box := container.NewVBox()
 	for _, it := range items {
-		box.Add(paragraph("• " + it))
+		box.Add(ui.Paragraph("• " + it))
 	}
 	return box
 }
@@ -80,9 +45,9 @@ func button(text string, icon fyne.Resource, importance widget.Importance, tappe
 // a tap anywhere on it reaches its button.
 func tile(title, sub string, tapped func()) (fyne.CanvasObject, *widget.Button) {
 	b := widget.NewButton("", tapped)
-	parts := []fyne.CanvasObject{strong(title)}
+	parts := []fyne.CanvasObject{ui.Strong(title)}
 	if sub != "" {
-		parts = append(parts, caption(sub))
+		parts = append(parts, ui.Caption(sub))
 	}
 	return container.NewStack(b, container.NewPadded(container.NewVBox(parts...))), b
 }

@@ -58,7 +58,7 @@ func CatalogScreen(d *Deps, vm *CatalogVM, onPick func(svc *catalog.Service)) fy
 	query, _ := vm.Query.Get()
 
 	tiles := container.New(columns{minCells: 18})
-	empty := caption(l.T("ui.catalog.none"))
+	empty := Caption(l.T("ui.catalog.none"))
 	cats := container.NewHBox() // in a horizontal scroll: any number of categories, never squeezed
 
 	var showTiles, showCats func()
@@ -119,6 +119,6 @@ func CatalogScreen(d *Deps, vm *CatalogVM, onPick func(svc *catalog.Service)) fy
 	showCats()
 	showTiles()
 
-	top := container.NewVBox(heading(l.T("ui.catalog.title")), caption(l.T("ui.catalog.hint")), search, container.NewHScroll(cats))
+	top := container.NewVBox(Heading(l.T("ui.catalog.title")), Caption(l.T("ui.catalog.hint")), search, container.NewHScroll(cats))
 	return screen(container.NewPadded(top), container.NewVBox(tiles, empty), nil)
 }

@@ -14,7 +14,7 @@ import (
 func DetailScreen(d *Deps, svc *catalog.Service, onApply, onBack func()) fyne.CanvasObject {
 	l := d.Loc
 	section := func(title string, body fyne.CanvasObject) fyne.CanvasObject {
-		return container.NewVBox(subheading(title), body)
+		return container.NewVBox(Subheading(title), body)
 	}
 	var materials []string
 	for _, m := range svc.Materials {
@@ -22,7 +22,7 @@ func DetailScreen(d *Deps, svc *catalog.Service, onApply, onBack func()) fyne.Ca
 	}
 	var matBody fyne.CanvasObject = bullets(materials)
 	if len(materials) == 0 {
-		matBody = paragraph(l.T("ui.detail.no_materials"))
+		matBody = Paragraph(l.T("ui.detail.no_materials"))
 	}
 	visit := l.T("ui.detail.visit_no")
 	if svc.InPerson {
@@ -38,17 +38,17 @@ func DetailScreen(d *Deps, svc *catalog.Service, onApply, onBack func()) fyne.Ca
 		return l.T("ui.detail.ask_staff")
 	}
 	body := container.NewVBox(
-		paragraph(l.Text(svc.Description)),
+		Paragraph(l.Text(svc.Description)),
 		widget.NewSeparator(),
-		section(l.T("ui.detail.department"), paragraph(l.Text(svc.Department))),
+		section(l.T("ui.detail.department"), Paragraph(l.Text(svc.Department))),
 		section(l.T("ui.detail.materials"), matBody),
-		section(l.T("ui.detail.time"), paragraph(orNone(svc.ProcessingTime))),
-		section(l.T("ui.detail.fee"), paragraph(orNone(svc.Fee))),
-		section(l.T("ui.detail.visit"), paragraph(visit)),
+		section(l.T("ui.detail.time"), Paragraph(orNone(svc.ProcessingTime))),
+		section(l.T("ui.detail.fee"), Paragraph(orNone(svc.Fee))),
+		section(l.T("ui.detail.visit"), Paragraph(visit)),
 	)
 	back := widget.NewButton(l.T("ui.back"), func() { d.Touched(); onBack() })
 	apply := widget.NewButton(l.T("ui.detail.apply"), func() { d.Touched(); onApply() })
 	apply.Importance = widget.HighImportance
-	top := container.NewVBox(caption(l.T("ui.detail.guide")), heading(l.Text(svc.Name)))
+	top := container.NewVBox(Caption(l.T("ui.detail.guide")), Heading(l.Text(svc.Name)))
 	return screen(container.NewPadded(top), body, buttonBar(back, apply))
 }

@@ -159,7 +159,7 @@ func (w *Wizard) input(f catalog.Field) (obj, field fyne.CanvasObject) {
 		ch := widget.NewCheck("", nil)
 		ch.Checked = cur
 		ch.OnChanged = func(b bool) { chosen(b) }
-		text := paragraph(l.Text(f.Label))
+		text := Paragraph(l.Text(f.Label))
 		return container.NewBorder(nil, nil, container.NewVBox(ch), nil, text), ch
 	case catalog.TypeDate:
 		de := newDateField()
@@ -238,7 +238,7 @@ const maxAttachmentRead = 32 << 20
 func (w *Wizard) attachment(f catalog.Field) (obj, field fyne.CanvasObject) {
 	d, vm, l := w.d, w.vm, w.d.Loc
 	name := f.Name
-	info := caption(l.T("ui.attach.none"))
+	info := Caption(l.T("ui.attach.none"))
 	remove := widget.NewButtonWithIcon(l.T("ui.attach.remove"), theme.DeleteIcon(), func() {
 		d.Touched()
 		vm.Set(name, nil)
@@ -259,7 +259,7 @@ func (w *Wizard) attachment(f catalog.Field) (obj, field fyne.CanvasObject) {
 	}
 	if d.AttachAllowed != nil && !d.AttachAllowed() {
 		// A resident on a kiosk: the document is scanned by staff.
-		note := paragraph(l.T("ui.attach.at_counter"))
+		note := Paragraph(l.T("ui.attach.at_counter"))
 		note.Importance = widget.WarningImportance
 		return container.NewVBox(note, info), note
 	}

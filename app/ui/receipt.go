@@ -94,14 +94,14 @@ func (r *Receipt) show(app store.Application, err error) {
 	var top fyne.CanvasObject
 	switch {
 	case err != nil:
-		top = heading(l.T("ui.receipt.missing"))
-		body.Add(paragraph(l.T("ui.receipt.missing_help")))
+		top = Heading(l.T("ui.receipt.missing"))
+		body.Add(Paragraph(l.T("ui.receipt.missing_help")))
 	case app.Tracking != "":
-		top = heading(l.T("ui.receipt.accepted"))
-		body.Add(strong(l.T("ui.receipt.tracking")))
-		body.Add(heading(app.Tracking))
-		body.Add(strong(l.T("ui.receipt.code")))
-		body.Add(heading(app.VerificationCode))
+		top = Heading(l.T("ui.receipt.accepted"))
+		body.Add(Strong(l.T("ui.receipt.tracking")))
+		body.Add(Heading(app.Tracking))
+		body.Add(Strong(l.T("ui.receipt.code")))
+		body.Add(Heading(app.VerificationCode))
 		track := d.TrackURL
 		if track == nil {
 			track = TrackLink
@@ -109,32 +109,32 @@ func (r *Receipt) show(app store.Application, err error) {
 		if img := qrImage("receipt-qr.png", track(app.Tracking, app.VerificationCode)); img != nil {
 			body.Add(container.NewCenter(img))
 		}
-		body.Add(caption(l.T("ui.receipt.accepted_help")))
+		body.Add(Caption(l.T("ui.receipt.accepted_help")))
 	case app.State == lifecycle.NeedsAttention || app.State == lifecycle.Conflict:
-		top = heading(l.T("ui.receipt.attention"))
-		body.Add(strong(l.T("ui.receipt.ref")))
-		body.Add(heading(LocalRef(app.ID)))
-		body.Add(paragraph(l.T("ui.receipt.attention_help")))
+		top = Heading(l.T("ui.receipt.attention"))
+		body.Add(Strong(l.T("ui.receipt.ref")))
+		body.Add(Heading(LocalRef(app.ID)))
+		body.Add(Paragraph(l.T("ui.receipt.attention_help")))
 	default:
-		top = heading(l.T("ui.receipt.saved"))
-		body.Add(strong(l.T("ui.receipt.ref")))
-		body.Add(heading(LocalRef(app.ID)))
-		body.Add(paragraph(l.T("ui.receipt.saved_help")))
+		top = Heading(l.T("ui.receipt.saved"))
+		body.Add(Strong(l.T("ui.receipt.ref")))
+		body.Add(Heading(LocalRef(app.ID)))
+		body.Add(Paragraph(l.T("ui.receipt.saved_help")))
 		if img := qrImage("receipt-ref-qr.png", RefLink(app.ID)); img != nil {
 			body.Add(container.NewCenter(img))
 		}
-		body.Add(caption(l.T("ui.receipt.saved_qr")))
+		body.Add(Caption(l.T("ui.receipt.saved_qr")))
 	}
 	if err == nil {
 		if svc, ok := d.Catalog().Service(app.Service); ok {
 			body.Add(widget.NewSeparator())
-			body.Add(subheading(l.Text(svc.Name)))
+			body.Add(Subheading(l.Text(svc.Name)))
 			var items []string
 			for _, m := range svc.Materials {
 				items = append(items, l.Text(m))
 			}
 			if len(items) > 0 {
-				body.Add(strong(l.T("ui.receipt.bring")))
+				body.Add(Strong(l.T("ui.receipt.bring")))
 				body.Add(bullets(items))
 			}
 			if svc.InPerson {
@@ -142,7 +142,7 @@ func (r *Receipt) show(app store.Application, err error) {
 				if note := l.Text(svc.InPersonNote); note != "" {
 					visit += " " + note
 				}
-				body.Add(paragraph(visit))
+				body.Add(Paragraph(visit))
 			}
 		}
 	}

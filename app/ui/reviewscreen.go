@@ -57,7 +57,7 @@ func DisplayValue(l *i18n.Localizer, f *catalog.Field, v any) string {
 func ReviewScreen(d *Deps, vm *ApplyVM, onSubmitted func(app store.Application), onBack func()) fyne.CanvasObject {
 	l := d.Loc
 	values := vm.Values()
-	body := container.NewVBox(caption(l.T("ui.review.hint")))
+	body := container.NewVBox(Caption(l.T("ui.review.hint")))
 	for i, st := range vm.steps(values) {
 		edit := widget.NewButton(l.T("ui.review.edit"), func() {
 			d.Touched()
@@ -66,10 +66,10 @@ func ReviewScreen(d *Deps, vm *ApplyVM, onSubmitted func(app store.Application),
 		})
 		edit.Importance = widget.LowImportance
 		body.Add(widget.NewSeparator())
-		body.Add(container.NewBorder(nil, nil, nil, edit, subheading(l.Text(st.Title))))
+		body.Add(container.NewBorder(nil, nil, nil, edit, Subheading(l.Text(st.Title))))
 		for _, f := range vm.Service.StepFields(st.Code, values) {
-			body.Add(strong(l.Text(f.Label)))
-			body.Add(paragraph(DisplayValue(l, &f, values[f.Name])))
+			body.Add(Strong(l.Text(f.Label)))
+			body.Add(Paragraph(DisplayValue(l, &f, values[f.Name])))
 		}
 	}
 
@@ -78,7 +78,7 @@ func ReviewScreen(d *Deps, vm *ApplyVM, onSubmitted func(app store.Application),
 		notice = l.T("ui.privacy.kiosk", "Department", l.Text(vm.Service.Department))
 	}
 	body.Add(widget.NewSeparator())
-	body.Add(widget.NewCard(l.T("ui.privacy.title"), "", paragraph(notice)))
+	body.Add(widget.NewCard(l.T("ui.privacy.title"), "", Paragraph(notice)))
 
 	problem := errorLabel()
 	submit := widget.NewButton(l.T("ui.review.submit"), nil)
@@ -116,7 +116,7 @@ func ReviewScreen(d *Deps, vm *ApplyVM, onSubmitted func(app store.Application),
 		}
 	}
 	back := widget.NewButton(l.T("ui.review.back"), func() { d.Touched(); onBack() })
-	top := container.NewPadded(container.NewVBox(heading(l.T("ui.review.title")), caption(l.Text(vm.Service.Name))))
+	top := container.NewPadded(container.NewVBox(Heading(l.T("ui.review.title")), Caption(l.Text(vm.Service.Name))))
 	bottom := container.NewVBox(problem, buttonBar(back, submit))
 	return screen(top, body, bottom)
 }

@@ -313,13 +313,13 @@ func StatusScreen(d *Deps, vm *StatusVM, onBack func()) fyne.CanvasObject {
 
 	trackingBlock, codeBlock := withKeypads(d, tracking, code)
 	form := container.NewVBox(
-		strong(l.T("ui.status.tracking")), trackingBlock,
-		strong(l.T("ui.status.code")), codeBlock,
+		Strong(l.T("ui.status.tracking")), trackingBlock,
+		Strong(l.T("ui.status.code")), codeBlock,
 		problem,
 	)
-	body := container.NewVBox(caption(l.T("ui.status.hint")), form, results)
+	body := container.NewVBox(Caption(l.T("ui.status.hint")), form, results)
 	back := widget.NewButton(l.T("ui.back"), func() { d.Touched(); onBack() })
-	top := container.NewPadded(heading(l.T("ui.status.title")))
+	top := container.NewPadded(Heading(l.T("ui.status.title")))
 	return screen(top, body, buttonBar(back, lookup))
 }
 
@@ -332,23 +332,23 @@ func statusResult(d *Deps, vm *StatusVM) []fyne.CanvasObject {
 	}
 	out := []fyne.CanvasObject{widget.NewSeparator()}
 	if svc, found := d.Catalog().Service(r.Service); found {
-		out = append(out, subheading(l.Text(svc.Name)))
+		out = append(out, Subheading(l.Text(svc.Name)))
 	}
 	if r.Tracking != "" {
-		out = append(out, paragraph(l.T("ui.status.tracking_is", "Tracking", r.Tracking)))
+		out = append(out, Paragraph(l.T("ui.status.tracking_is", "Tracking", r.Tracking)))
 	} else if r.Ref != "" {
-		out = append(out, paragraph(l.T("ui.status.ref_is", "Ref", LocalRef(r.Ref))))
+		out = append(out, Paragraph(l.T("ui.status.ref_is", "Ref", LocalRef(r.Ref))))
 	}
-	now := heading(l.T("ui.status.now", "Status", statusText(l, r.Status)))
+	now := Heading(l.T("ui.status.now", "Status", statusText(l, r.Status)))
 	out = append(out, now)
 	switch {
 	case r.Local && r.Tracking == "":
-		out = append(out, caption(l.T("ui.status.not_sent")))
+		out = append(out, Caption(l.T("ui.status.not_sent")))
 	case r.Local:
-		out = append(out, caption(l.T("ui.status.local")))
+		out = append(out, Caption(l.T("ui.status.local")))
 	}
 	if len(r.History) > 0 {
-		out = append(out, strong(l.T("ui.status.history")))
+		out = append(out, Strong(l.T("ui.status.history")))
 		// Newest first: the resident wants to know where it stands now.
 		for i := len(r.History) - 1; i >= 0; i-- {
 			h := r.History[i]
@@ -356,7 +356,7 @@ func statusResult(d *Deps, vm *StatusVM) []fyne.CanvasObject {
 			if note := l.Text(h.Note); note != "" {
 				line += "\n" + note
 			}
-			out = append(out, paragraph(line))
+			out = append(out, Paragraph(line))
 		}
 	}
 	return out

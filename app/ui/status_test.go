@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"fyne.io/fyne/v2"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 

@@ -14,8 +14,8 @@ import (
 	"civicdesk/app/lifecycle"
 )
 
-// heading is a screen's title: large, bold, wrapping.
-func heading(text string) *widget.Label {
+// Heading is a screen's title: large, bold, wrapping.
+func Heading(text string) *widget.Label {
 	l := widget.NewLabel(text)
 	l.SizeName = theme.SizeNameHeadingText
 	l.TextStyle = fyne.TextStyle{Bold: true}
@@ -23,8 +23,8 @@ func heading(text string) *widget.Label {
 	return l
 }
 
-// subheading titles a section of a screen.
-func subheading(text string) *widget.Label {
+// Subheading titles a section of a screen.
+func Subheading(text string) *widget.Label {
 	l := widget.NewLabel(text)
 	l.SizeName = theme.SizeNameSubHeadingText
 	l.TextStyle = fyne.TextStyle{Bold: true}
@@ -32,30 +32,30 @@ func subheading(text string) *widget.Label {
 	return l
 }
 
-// paragraph is wrapping body text.
-func paragraph(text string) *widget.Label {
+// Paragraph is wrapping body text.
+func Paragraph(text string) *widget.Label {
 	l := widget.NewLabel(text)
 	l.Wrapping = fyne.TextWrapWord
 	return l
 }
 
-// strong is wrapping bold body text.
-func strong(text string) *widget.Label {
-	l := paragraph(text)
+// Strong is wrapping bold body text.
+func Strong(text string) *widget.Label {
+	l := Paragraph(text)
 	l.TextStyle = fyne.TextStyle{Bold: true}
 	return l
 }
 
-// caption is secondary wrapping text (help, hints).
-func caption(text string) *widget.Label {
-	l := paragraph(text)
+// Caption is secondary wrapping text (help, hints).
+func Caption(text string) *widget.Label {
+	l := Paragraph(text)
 	l.Importance = widget.LowImportance
 	return l
 }
 
 // errorLabel is a wrapping label in the theme's error colour, hidden while empty.
 func errorLabel() *widget.Label {
-	l := paragraph("")
+	l := Paragraph("")
 	l.Importance = widget.DangerImportance
 	l.Hide()
 	return l
@@ -76,7 +76,7 @@ func setError(l *widget.Label, text string) {
 func bullets(items []string) *fyne.Container {
 	box := container.NewVBox()
 	for _, it := range items {
-		box.Add(paragraph("• " + it))
+		box.Add(Paragraph("• " + it))
 	}
 	return box
 }
@@ -144,10 +144,10 @@ var _ fyne.Layout = columns{}
 func tile(title, sub string, importance widget.Importance, tapped func()) fyne.CanvasObject {
 	b := widget.NewButton("", tapped)
 	b.Importance = importance
-	t := subheading(title)
+	t := Subheading(title)
 	parts := []fyne.CanvasObject{t}
 	if sub != "" {
-		parts = append(parts, caption(sub))
+		parts = append(parts, Caption(sub))
 	}
 	return container.NewStack(b, container.NewPadded(container.NewVBox(parts...)))
 }

@@ -56,9 +56,9 @@ type Wizard struct {
 func NewWizard(d *Deps, vm *ApplyVM, o WizardOptions) *Wizard {
 	l := d.Loc
 	w := &Wizard{d: d, vm: vm, o: o, attachErr: map[string]string{}}
-	w.title = heading(l.Text(vm.Service.Name))
-	w.progress = caption("")
-	w.stepTitle = subheading("")
+	w.title = Heading(l.Text(vm.Service.Name))
+	w.progress = Caption("")
+	w.stepTitle = Subheading("")
 	w.body = container.NewVBox()
 	w.scroll = container.NewVScroll(container.NewPadded(w.body))
 	w.notice = errorLabel()
@@ -89,7 +89,7 @@ func NewWizard(d *Deps, vm *ApplyVM, o WizardOptions) *Wizard {
 		}
 	})
 	w.confirmCancel.Importance = widget.DangerImportance
-	w.confirmButtons = container.NewVBox(strong(l.T("ui.wizard.cancel_question")),
+	w.confirmButtons = container.NewVBox(Strong(l.T("ui.wizard.cancel_question")),
 		container.NewGridWithColumns(2, w.confirmCancel, w.keepOn))
 	w.confirmButtons.Hide()
 	w.buttons = container.NewGridWithColumns(3, w.cancel, w.back, w.next)
@@ -232,10 +232,10 @@ func (w *Wizard) block(f catalog.Field) fyne.CanvasObject {
 		} else {
 			label = l.T("ui.form.optional", "Label", label)
 		}
-		box.Add(strong(label))
+		box.Add(Strong(label))
 	}
 	if help := l.Text(f.Help); help != "" {
-		box.Add(caption(help))
+		box.Add(Caption(help))
 	}
 	obj, field := w.input(f)
 	box.Add(obj)
