@@ -175,10 +175,6 @@ func (s *Shell) AttachmentsAllowed() bool { return !s.saver.Load() || s.sendNow.
 // DataSaver reports whether the data saver is on. Any goroutine.
 func (s *Shell) DataSaver() bool { return s.saver.Load() }
 
-// withdrawnNote is recorded (in English, for the journal) on an
-// application "delete my data" takes out of the queue.
-const withdrawnNote = "withdrawn on the phone by the resident (delete my data)"
-
 // DeleteMyData deletes every application on the phone, drafts and those
 // waiting to be sent included, with their personal data and attachments,
 // and returns how many went. A queued application is first taken out of
@@ -198,14 +194,7 @@ func (s *Shell) DeleteMyData() (int, error) {
 	var errs []error
 	n := 0
 	for _, sm := range sums {
-		if sm.State == lifecycle.Queued {
-			err := s.d.Store.MarkRefused(sm.ID, store.Refusal{State: lifecycle.NeedsAttention, Message: withdrawnNote})
-			if err != nil && !errors.Is(err, store.ErrState) { // ErrState: it was sent meanwhile
-				errs = append(errs, err)
-				continue
-			}
-		}
-		if err := s.d.Store.Delete(sm.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := s.d.Store.Withdraw(sm.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 			errs = append(errs, err)
 			continue
 		}

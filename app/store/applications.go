@@ -401,13 +401,22 @@ func (s *Store) Retry(id string) error {
 // attachment files no other application references; the journal keeps a
 // "deleted" event. A queued application cannot be deleted
 // (it may be on its way to the central API): ErrState.
-func (s *Store) Delete(id string) error {
+func (s *Store) Delete(id string) error { return s.remove(id, false) }
+
+// Withdraw deletes an application even while it waits to be sent (the
+// resident's "delete my data" on a phone): record, outbox entry, personal
+// data and attachment references go in one transaction, and the journal
+// records "withdrawn". If an earlier attempt to send it reached the central
+// API without an answer, the central API may still have it.
+func (s *Store) Withdraw(id string) error { return s.remove(id, true) }
+
+func (s *Store) remove(id string, queuedToo bool) error {
 	return s.update(func(tx *bolt.Tx) error {
 		r, err := getRecord(tx, id)
 		if err != nil {
 			return err
 		}
-		if r.State == lifecycle.Queued {
+		if r.State == lifecycle.Queued && !queuedToo {
 			return fmt.Errorf("%w: application %s is waiting to be sent and cannot be deleted until the central API has answered", ErrState, id)
 		}
 		if err := dropRefs(tx, &r); err != nil {
@@ -424,7 +433,11 @@ func (s *Store) Delete(id string) error {
 				return err
 			}
 		}
-		return s.event(tx, Event{Kind: EventDeleted, ID: id, State: r.State})
+		kind := EventDeleted
+		if r.State == lifecycle.Queued {
+			kind = EventWithdrawn
+		}
+		return s.event(tx, Event{Kind: kind, ID: id, State: r.State})
 	})
 }
 

@@ -237,6 +237,26 @@ func TestDelete(t *testing.T) {
 	})
 }
 
+// Withdraw takes a queued application out: record, outbox entry, personal
+// data, with a "withdrawn" journal event; the store stays consistent.
+func TestWithdraw(t *testing.T) {
+	s, _ := newTestStore(t, personalPolicy)
+	queued := must[Application](t)(s.Submit(sampleApp(1)))
+	other := must[Application](t)(s.Submit(sampleApp(2)))
+	noErr(t, s.Withdraw(queued.ID))
+	_, err := s.Get(queued.ID)
+	mustIs(t, err, ErrNotFound)
+	if k := kinds(journal(t, s), queued.ID); k[len(k)-1] != EventWithdrawn {
+		t.Fatalf("journal: %v", k)
+	}
+	items := must[[]OutboxItem](t)(s.Pending(0, 0))
+	if len(items) != 1 || items[0].ID != other.ID {
+		t.Fatalf("pending after withdraw: %d items", len(items))
+	}
+	noErr(t, s.Check())
+	mustIs(t, s.Withdraw(queued.ID), ErrNotFound)
+}
+
 func TestRetry(t *testing.T) {
 	for _, st := range []lifecycle.Status{lifecycle.NeedsAttention, lifecycle.Conflict} {
 		t.Run(string(st), func(t *testing.T) {

@@ -17,6 +17,7 @@ const (
 	EventStatus    = "status"
 	EventPurged    = "purged"
 	EventDeleted   = "deleted"
+	EventWithdrawn = "withdrawn"
 	EventRetried   = "retried"
 	EventRecovered = "recovered"
 )
