@@ -286,7 +286,9 @@ func (s *Store) ApplyChanges(changes []StatusChange, cursor string) error {
 			case !r.ServerAt.IsZero() && c.At.Before(r.ServerAt):
 				continue
 			}
-			if r.Tracking == "" {
+			// The feed's tracking number is authoritative: a backend may have
+			// answered with a provisional one (an Open311 token) at submission.
+			if c.Tracking != "" {
 				r.Tracking = c.Tracking
 			}
 			if c.Status != r.State {

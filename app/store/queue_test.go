@@ -501,3 +501,24 @@ func TestCheck(t *testing.T) {
 		})
 	}
 }
+
+// A provisional tracking number (an Open311 token) is replaced by the one
+// the changes feed brings.
+func TestChangesReplaceProvisionalTracking(t *testing.T) {
+	s, _ := newTestStore(t)
+	a := must[Application](t)(s.Submit(sampleApp(0)))
+	noErr(t, s.MarkAccepted(a.ID, Acceptance{Tracking: "token:5001", Status: lifecycle.Received, At: t0}))
+	noErr(t, s.ApplyChanges([]StatusChange{{ID: a.ID, Tracking: "7301", Status: lifecycle.InReview, At: t0.Add(time.Minute)}}, "c1"))
+	got := must[Application](t)(s.Get(a.ID))
+	if got.Tracking != "7301" || got.State != lifecycle.InReview {
+		t.Fatalf("tracking %q state %s, want 7301 in_review", got.Tracking, got.State)
+	}
+	found := false
+	noErr(t, s.ForEach(func(sm Summary) error {
+		found = found || sm.Tracking == "7301"
+		return nil
+	}))
+	if !found {
+		t.Fatal("the summary kept the provisional tracking number")
+	}
+}
