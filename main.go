@@ -32,6 +32,7 @@ import (
 	"civicdesk/mobile"
 	"civicdesk/sync/client"
 	"civicdesk/sync/engine"
+	"civicdesk/sync/remote"
 	"civicdesk/sync/wire"
 )
 
@@ -59,7 +60,7 @@ type options struct {
 
 func main() {
 	var o options
-	flag.StringVar(&o.api, "api", os.Getenv("CIVICDESK_API"), "central API base URL; empty: run the reference central API in-process (demo)")
+	flag.StringVar(&o.api, "api", os.Getenv("CIVICDESK_API"), "central API base URL, or open311+https://... for an Open311 GeoReport v2 endpoint (api_key in $CIVICDESK_OPEN311_KEY); empty: run the reference central API in-process (demo)")
 	flag.StringVar(&o.enrollCode, "enroll-code", "", "one-time enrolment code, the first time with --api")
 	flag.StringVar(&o.data, "data", os.Getenv("CIVICDESK_DATA"), "data directory (default ~/.local/share/civicdesk)")
 	flag.BoolVar(&o.window, "window", false, "run in a window (development) instead of fullscreen")
@@ -121,9 +122,22 @@ func run(o options) error {
 		}
 		log.Info("demo: reference central API in-process", "addr", url, "every", o.demoEvery)
 	}
-	cl, err := enrol(ctx, st, o, demo, freshDemo)
-	if err != nil {
-		return err
+	// The backend: the civicdesk central API (enrolled, with receipt
+	// lookups), or an Open311 endpoint (--api open311+https://...).
+	var backend engine.API
+	var track func(ctx context.Context, tracking, code string) (wire.TrackResponse, error)
+	if remote.IsOpen311(o.api) {
+		b, err := remote.Open(o.api, st, remote.Options{UserAgent: "civicdesk"})
+		if err != nil {
+			return err
+		}
+		backend = b
+	} else {
+		cl, err := enrol(ctx, st, o, demo, freshDemo)
+		if err != nil {
+			return err
+		}
+		backend, track = cl, cl.Track
 	}
 	guard := staff.NewGuard(st, time.Now)
 	if demo && !guard.HasPIN() {
@@ -135,7 +149,7 @@ func run(o options) error {
 
 	// Attachments may wait (the phone's data saver); form data never does.
 	var attachments atomic.Pointer[func() bool]
-	eng := engine.New(st, cl, engine.Config{Logger: log, Attachments: func() bool {
+	eng := engine.New(st, backend, engine.Config{Logger: log, Attachments: func() bool {
 		if f := attachments.Load(); f != nil {
 			return (*f)()
 		}
@@ -152,7 +166,7 @@ func run(o options) error {
 		Loc:      loc,
 		Catalog:  cat.get,
 		Now:      time.Now,
-		Track:    cl.Track,
+		Track:    track,
 		TrackURL: ui.TrackLink,
 	}
 

@@ -25,6 +25,7 @@ import (
 	"civicdesk/app/store"
 	"civicdesk/sync/client"
 	"civicdesk/sync/engine"
+	"civicdesk/sync/remote"
 	"civicdesk/sync/wire"
 )
 
@@ -61,11 +62,15 @@ func (g *globals) apiURL(s *store.Store) (string, error) {
 	return u, nil
 }
 
-// newClient makes an API client with the device's token.
+// newClient makes a civicdesk central API client with the device's token
+// (enrolment and receipt lookups need the native API).
 func (g *globals) newClient(s *store.Store, needToken bool) (*client.Client, error) {
 	u, err := g.apiURL(s)
 	if err != nil {
 		return nil, err
+	}
+	if remote.IsOpen311(u) {
+		return nil, withCode(exitUsage, "%v", remote.ErrNotNative)
 	}
 	tok, err := s.Secret(secretToken)
 	if err != nil {
@@ -75,6 +80,23 @@ func (g *globals) newClient(s *store.Store, needToken bool) (*client.Client, err
 		return nil, withCode(exitNotEnroled, "this device is not enrolled: ask the central API's operator for an enrolment code and run 'hallctl enroll --code CODE'")
 	}
 	return client.New(u, client.Options{Token: tok, UserAgent: "hallctl"})
+}
+
+// backend is what this device syncs with: the civicdesk central API (with
+// the device token) or an Open311 endpoint (--api open311+https://...).
+func (g *globals) backend(s *store.Store) (*remote.Backend, error) {
+	u, err := g.apiURL(s)
+	if err != nil {
+		return nil, err
+	}
+	if remote.IsOpen311(u) {
+		return remote.Open(u, s, remote.Options{UserAgent: "hallctl"})
+	}
+	c, err := g.newClient(s, true)
+	if err != nil {
+		return nil, err
+	}
+	return &remote.Backend{API: c, Native: c}, nil
 }
 
 // loadCatalog is the cached catalog from the last sync, else the embedded one.
@@ -163,7 +185,7 @@ func cmdCatalog(ctx context.Context, g *globals, args []string) error {
 	}
 	defer s.Close()
 	if *refresh {
-		c, err := g.newClient(s, true)
+		c, err := g.backend(s)
 		if err != nil {
 			return err
 		}
@@ -441,11 +463,11 @@ func cmdSync(ctx context.Context, g *globals, args []string) error {
 	if !*watch {
 		return syncOnce(ctx, g, s)
 	}
-	c, err := g.newClient(s, true)
+	b, err := g.backend(s)
 	if err != nil {
 		return err
 	}
-	eng := engine.New(s, c, g.engineConfig(*interval))
+	eng := engine.New(s, b, g.engineConfig(*interval))
 	if *forDur > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, *forDur)
@@ -524,11 +546,11 @@ func (g *globals) engineConfig(interval time.Duration) engine.Config {
 
 // syncOnce runs one full sync and prints the report.
 func syncOnce(ctx context.Context, g *globals, s *store.Store) error {
-	c, err := g.newClient(s, true)
+	b, err := g.backend(s)
 	if err != nil {
 		return err
 	}
-	eng := engine.New(s, c, g.engineConfig(0))
+	eng := engine.New(s, b, g.engineConfig(0))
 	rep, err := eng.SyncOnce(ctx)
 	st := eng.Status()
 	if err != nil {
@@ -783,24 +805,41 @@ func cmdDoctor(ctx context.Context, g *globals, args []string) error {
 }
 
 func doctorNetwork(ctx context.Context, g *globals, s *store.Store, add func(string, bool, string, ...any)) {
-	c, err := g.newClient(s, false)
+	u, err := g.apiURL(s)
 	if err != nil {
 		add("central API", false, "%v", err)
 		return
 	}
-	tok, _ := s.Secret(secretToken)
-	add("enrolment", tok != "", "%s", map[bool]string{true: "device token present", false: "not enrolled: run 'hallctl enroll --code CODE'"}[tok != ""])
+	var health func(context.Context) (wire.Health, error)
+	base := u
+	if remote.IsOpen311(u) {
+		b, err := remote.Open(u, s, remote.Options{UserAgent: "hallctl"})
+		if err != nil {
+			add("Open311 endpoint", false, "%v", err)
+			return
+		}
+		health = b.Health
+	} else {
+		c, err := g.newClient(s, false)
+		if err != nil {
+			add("central API", false, "%v", err)
+			return
+		}
+		base, health = c.BaseURL(), c.Health
+		tok, _ := s.Secret(secretToken)
+		add("enrolment", tok != "", "%s", map[bool]string{true: "device token present", false: "not enrolled: run 'hallctl enroll --code CODE'"}[tok != ""])
+	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	h, err := c.Health(ctx)
+	h, err := health(ctx)
 	switch {
 	case errors.Is(err, client.ErrCaptivePortal):
-		add("connectivity", false, "%s answers, but not as the central API: a captive portal or proxy is in the way (log in to the network, or check the URL)", c.BaseURL())
+		add("connectivity", false, "%s answers, but not as the central API: a captive portal or proxy is in the way (log in to the network, or check the URL)", base)
 	case err != nil:
-		add("connectivity", false, "%s not reachable: %v", c.BaseURL(), err)
+		add("connectivity", false, "%s not reachable: %v", base, err)
 	default:
 		skew := time.Until(h.ServerTime).Round(time.Second)
-		add("connectivity", true, "%s answers (API v%d)", c.BaseURL(), h.APIVersion)
+		add("connectivity", true, "%s answers (API v%d)", base, h.APIVersion)
 		ok := skew < 5*time.Minute && skew > -5*time.Minute
 		add("clock", ok, "server clock minus device clock: %s%s", skew, map[bool]string{true: "", false: " (statuses use server time, but fix the device clock)"}[ok])
 	}

@@ -15,6 +15,8 @@ import (
 	"civicdesk/app/staff"
 	"civicdesk/app/store"
 	"civicdesk/central"
+	"civicdesk/sync/open311/open311test"
+	"civicdesk/sync/remote"
 )
 
 // hall is a data directory and a real central API on 127.0.0.1.
@@ -254,5 +256,33 @@ func TestSyncWithoutAttachments(t *testing.T) {
 	rc, out, errOut = h.hallctl("", "sync")
 	if rc != exitOK || !strings.Contains(out, "accepted 1") || !strings.Contains(out, "1 uploaded") {
 		t.Fatalf("full sync: exit %d\n%s%s", rc, out, errOut)
+	}
+}
+
+// hallctl syncs with an Open311 GeoReport v2 endpoint the same way: the
+// city's catalog, a submission, its service_request_id as the tracking number.
+func TestOpen311Endpoint(t *testing.T) {
+	h := newHall(t)
+	srv := open311test.NewServer(open311test.Options{})
+	defer srv.Close()
+	t.Setenv(remote.EnvOpen311Key, srv.APIKey())
+	api := "open311+" + srv.URL()
+	if rc, out, errOut := h.hallctl("", "--api", api, "catalog", "--refresh", "--lang", "en"); rc != exitOK || !strings.Contains(out, "pothole") {
+		t.Fatalf("catalog from Open311: exit %d\n%s%s", rc, out, errOut)
+	}
+	if rc, _, errOut := h.hallctl("", "--api", api, "enroll", "--code", "x"); rc != exitUsage || !strings.Contains(errOut, "Open311") {
+		t.Fatalf("enrolment with an Open311 endpoint: exit %d: %s", rc, errOut)
+	}
+	app := `{"service": "pothole", "values": {"address_string": "中山北路 18 号", "attribute_depth": 12, "attribute_size": "M",
+		"attribute_hazards": ["water"], "attribute_near_by": "No. 18", "description": "a deep hole"}}`
+	rc, out, errOut := h.hallctl(app, "--api", api, "submit", "-")
+	if rc != exitOK {
+		t.Fatalf("submit: exit %d\n%s%s", rc, out, errOut)
+	}
+	if rc, out, errOut := h.hallctl("", "--api", api, "sync"); rc != exitOK || !strings.Contains(out, "accepted 1") {
+		t.Fatalf("sync with Open311: exit %d\n%s%s", rc, out, errOut)
+	}
+	if n := len(srv.Stored()); n != 1 {
+		t.Fatalf("the Open311 server holds %d requests, want 1", n)
 	}
 }
