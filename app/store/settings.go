@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"strconv"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -80,4 +81,27 @@ func (s *Store) SetSecret(key, value string) error {
 		}
 		return tx.Bucket(bucketMeta).Put(k, sealed)
 	})
+}
+
+// Increment adds one to the counter setting key (0 when unset) and returns
+// the new value, in one transaction: two callers never get the same number.
+// Counters survive restarts; the caller picks keys that roll over (a day in
+// the key, say).
+func (s *Store) Increment(key string) (uint64, error) {
+	if key == "" {
+		return 0, fmt.Errorf("%w: empty counter name", ErrInvalid)
+	}
+	var n uint64
+	err := s.update(func(tx *bolt.Tx) error {
+		k := []byte(prefixSetting + key)
+		if v := tx.Bucket(bucketMeta).Get(k); v != nil {
+			var err error
+			if n, err = strconv.ParseUint(string(v), 10, 64); err != nil {
+				return fmt.Errorf("%w: counter %s holds %q, not a number", ErrCorrupt, key, v)
+			}
+		}
+		n++
+		return tx.Bucket(bucketMeta).Put(k, []byte(strconv.FormatUint(n, 10)))
+	})
+	return n, err
 }

@@ -10,12 +10,14 @@ import (
 // build in seconds and the core stays usable headless.
 var fyneFree = []string{
 	"civicdesk/app/catalog/...",
+	"civicdesk/app/escpos/...",
 	"civicdesk/app/lifecycle/...",
 	"civicdesk/app/fingerprint/...",
 	"civicdesk/app/handoff/...",
 	"civicdesk/app/i18n/...",
 	"civicdesk/app/imaging/...",
 	"civicdesk/app/staff/...",
+	"civicdesk/app/tickets/...",
 	"civicdesk/app/store/...",
 	"civicdesk/sync/...",
 	"civicdesk/central/...",
