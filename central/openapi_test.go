@@ -255,6 +255,11 @@ func TestOpenAPIAgainstServer(t *testing.T) {
 	oldTus := map[string]string{wire.HeaderTusResumable: "0.2.2"}
 	patchTextPlain := chunkHeaders(5, half[5:])
 	patchTextPlain["Content-Type"] = "text/plain"
+	beatOp, devicesOp := "POST "+wire.PathHeartbeat, "GET "+wire.PathBackofficeDevices
+	beat := wire.Heartbeat{Version: "1.4.0", Kind: "kiosk", QueueDepth: 2, OldestQueued: f.clock.Now().Add(-2 * time.Hour),
+		LastSync: f.clock.Now().Add(-time.Minute), FreeDiskBytes: 1 << 20, PrinterState: "missing", DeviceTime: f.clock.Now()}
+	negative := beat
+	negative.QueueDepth = -1
 
 	calls := []struct {
 		op   string // "METHOD path-template"
@@ -325,6 +330,14 @@ func TestOpenAPIAgainstServer(t *testing.T) {
 		{getBlobOp, request{path: PathBackofficeBlobs + "/" + halfSHA, token: staff}, 404},
 		{getBlobOp, request{path: PathBackofficeBlobs + "/xyz", token: staff}, 400},
 		{getBlobOp, request{path: PathBackofficeBlobs + "/" + doneSHA, token: tok}, 401},
+		{beatOp, request{path: wire.PathHeartbeat, token: tok, body: beat}, 204},
+		{beatOp, request{path: wire.PathHeartbeat, token: tok, body: beat, gzip: true}, 204},
+		{beatOp, request{path: wire.PathHeartbeat, token: tok, body: negative}, 400},
+		{beatOp, request{path: wire.PathHeartbeat, token: tok, raw: []byte(`{"version":"` + strings.Repeat("v", 70000) + `"}`)}, 413},
+		{beatOp, request{path: wire.PathHeartbeat, token: tok, raw: []byte(`{}`), header: map[string]string{"Content-Type": "text/plain"}}, 415},
+		{beatOp, request{path: wire.PathHeartbeat, token: staff, body: beat}, 401},
+		{devicesOp, request{path: wire.PathBackofficeDevices, token: staff}, 200},
+		{devicesOp, request{path: wire.PathBackofficeDevices, token: tok}, 401},
 	}
 	exercised := map[string]bool{}
 	for i, c := range calls {

@@ -54,6 +54,9 @@ type Options struct {
 	MaxBody  int64            // max request body after gzip decompression, default 8 MiB
 	MaxItems int              // max items per submission batch, default 500
 	Logger   *slog.Logger     // default discards; never logs personal data
+	// StaleAfter: a device without a heartbeat for longer is listed as
+	// stale; default DefaultStaleAfter (15 min).
+	StaleAfter time.Duration
 }
 
 // Server is the central API: its storage and its HTTP handler.
@@ -65,6 +68,7 @@ type Server struct {
 	clock       func() time.Time
 	maxBody     int64
 	maxItems    int
+	staleAfter  time.Duration
 	log         *slog.Logger
 	closed      atomic.Bool
 	handler     http.Handler
@@ -79,7 +83,7 @@ func Open(o Options) (*Server, error) {
 	if o.Path == "" {
 		return nil, errors.New("central: Options.Path is empty: give the path of the server's data file")
 	}
-	s := &Server{cat: o.Catalog, clock: o.Clock, maxBody: o.MaxBody, maxItems: o.MaxItems, log: o.Logger}
+	s := &Server{cat: o.Catalog, clock: o.Clock, maxBody: o.MaxBody, maxItems: o.MaxItems, log: o.Logger, staleAfter: o.StaleAfter}
 	if s.cat == nil {
 		s.cat = catalog.Default()
 	}
@@ -94,6 +98,9 @@ func Open(o Options) (*Server, error) {
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.staleAfter <= 0 {
+		s.staleAfter = DefaultStaleAfter
 	}
 	b, err := json.Marshal(s.cat)
 	if err != nil {
@@ -168,6 +175,8 @@ func (s *Server) routes() []route {
 		{http.MethodHead, wire.PathBlobs + "/{sha256}", authDevice, s.handleBlobHead},
 		{http.MethodPatch, wire.PathBlobs + "/{sha256}", authDevice, s.handleBlobPatch},
 		{http.MethodGet, PathBackofficeBlobs + "/{sha256}", authStaff, s.handleBackofficeBlob},
+		{http.MethodPost, wire.PathHeartbeat, authDevice, s.handleHeartbeat},
+		{http.MethodGet, wire.PathBackofficeDevices, authStaff, s.handleBackofficeDevices},
 	}
 }
 

@@ -16,18 +16,19 @@ import (
 
 // Bucket names of the server's bbolt file.
 var (
-	bucketDevices      = []byte("devices")      // sha256(token) -> deviceRecord
-	bucketEnrollCodes  = []byte("enroll_codes") // sha256(code) -> codeRecord
-	bucketStaffTokens  = []byte("staff_tokens") // sha256(token) -> staffRecord
-	bucketApplications = []byte("applications") // app id -> appRecord
-	bucketTracking     = []byte("tracking")     // tracking number -> app id
-	bucketChanges      = []byte("changes")      // seq (8 bytes BE) -> changeRecord
-	bucketDeviceFeeds  = []byte("device_feeds") // device id -> bucket of seq -> ""
-	bucketMeta         = []byte("meta")         // counters, schema version
-	bucketBlobs        = []byte("blobs")        // sha256 hex -> blobRecord
-	bucketBlobChunks   = []byte("blob_chunks")  // sha256 hex -> bucket of offset (8 bytes BE) -> chunk bytes
-	bucketBlobRefs     = []byte("blob_refs")    // sha256 hex -> bucket of app id -> ""
-	allBuckets         = [][]byte{bucketDevices, bucketEnrollCodes, bucketStaffTokens, bucketApplications, bucketTracking, bucketChanges, bucketDeviceFeeds, bucketMeta, bucketBlobs, bucketBlobChunks, bucketBlobRefs}
+	bucketDevices      = []byte("devices")       // sha256(token) -> deviceRecord
+	bucketEnrollCodes  = []byte("enroll_codes")  // sha256(code) -> codeRecord
+	bucketStaffTokens  = []byte("staff_tokens")  // sha256(token) -> staffRecord
+	bucketApplications = []byte("applications")  // app id -> appRecord
+	bucketTracking     = []byte("tracking")      // tracking number -> app id
+	bucketChanges      = []byte("changes")       // seq (8 bytes BE) -> changeRecord
+	bucketDeviceFeeds  = []byte("device_feeds")  // device id -> bucket of seq -> ""
+	bucketMeta         = []byte("meta")          // counters, schema version
+	bucketBlobs        = []byte("blobs")         // sha256 hex -> blobRecord
+	bucketBlobChunks   = []byte("blob_chunks")   // sha256 hex -> bucket of offset (8 bytes BE) -> chunk bytes
+	bucketBlobRefs     = []byte("blob_refs")     // sha256 hex -> bucket of app id -> ""
+	bucketDeviceHealth = []byte("device_health") // device id -> healthRecord (latest heartbeat)
+	allBuckets         = [][]byte{bucketDevices, bucketEnrollCodes, bucketStaffTokens, bucketApplications, bucketTracking, bucketChanges, bucketDeviceFeeds, bucketMeta, bucketBlobs, bucketBlobChunks, bucketBlobRefs, bucketDeviceHealth}
 	metaSchemaVersion  = []byte("schema_version")
 	metaAppOrdinal     = []byte("app_ordinal")
 	metaTrackingPrefix = "tracking_seq:" // + yyyymmdd

@@ -26,7 +26,7 @@ const (
 	exitInvalid    = 3 // the application fails validation
 	exitOffline    = 4 // the central API could not be reached
 	exitInUse      = 5 // the store is held by another civicdesk process
-	exitUnhealthy  = 6 // doctor found a problem
+	exitUnhealthy  = 6 // doctor found a problem; devices found a stale or unhealthy device
 	exitNotEnroled = 7 // the device has no token yet
 )
 
@@ -59,6 +59,8 @@ Commands:
   export  [--out FILE]                 receipts as CSV (no personal data)
   purge                                delete personal data of every accepted application
   doctor                               check the store, the key and the connection
+  devices [--staff-token TOKEN]        the hall's devices with their health, flagging the stale and unhealthy
+                                       (back office; token also from env CIVICDESK_STAFF_TOKEN)
   staff-pin                            set the kiosk's staff PIN (4-8 digits, read from standard input)
 
 Global flags (before the command):
@@ -68,7 +70,8 @@ Global flags (before the command):
   --json         machine-readable output
 
 Exit codes: 0 ok, 1 error, 2 usage, 3 invalid application, 4 offline,
-5 store in use, 6 doctor found a problem, 7 device not enrolled.
+5 store in use, 6 doctor found a problem or devices found a stale or
+unhealthy device, 7 device not enrolled.
 `
 
 func main() {
@@ -134,6 +137,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		"export":    cmdExport,
 		"purge":     cmdPurge,
 		"doctor":    cmdDoctor,
+		"devices":   cmdDevices,
 		"staff-pin": cmdStaffPIN,
 	}
 	name := fs.Arg(0)

@@ -54,6 +54,12 @@ type Config struct {
 	// the form data of applications whose attachments the central API holds
 	// and leaves the others waiting, without error.
 	Attachments func() bool
+	// Heartbeat, when set and the API implements Heartbeater, builds the
+	// device's heartbeat (false: none now); the engine sends one at the end
+	// of a successful round at most every HeartbeatEvery (default 5 min). A
+	// failed heartbeat never fails the round. See HeartbeatFrom.
+	Heartbeat      func() (wire.Heartbeat, bool)
+	HeartbeatEvery time.Duration
 }
 
 // Defaults.
@@ -135,6 +141,7 @@ type Engine struct {
 	// blobOff is how many bytes of each pending blob the central API held
 	// when it last said, for Status.PendingBytes and progress.
 	blobOff map[string]int64
+	beatAt  time.Time // device clock at the last heartbeat attempt
 }
 
 type syncCall struct {
@@ -182,6 +189,9 @@ func New(q Queue, api API, cfg Config) *Engine {
 		cfg.ChunkSize = DefaultChunkSize
 	}
 	cfg.ChunkSize = min(cfg.ChunkSize, wire.MaxChunk)
+	if cfg.HeartbeatEvery <= 0 {
+		cfg.HeartbeatEvery = DefaultHeartbeatEvery
+	}
 	return &Engine{
 		q: q, api: api, cfg: cfg, log: cfg.Logger,
 		trigger: make(chan struct{}, 1),
@@ -219,7 +229,8 @@ func (e *Engine) Trigger() {
 // round, sets LastError and schedules the next attempt with backoff. A
 // failed upload is the exception: it holds back only the applications that
 // wait for it, so the push and the rest still run, and the round fails
-// with the upload's error at the end.
+// with the upload's error at the end. A successful round ends with a
+// heartbeat when one is due (Config.Heartbeat).
 //
 // Only one round runs at a time: a call made while a round is running does
 // not start another; it waits for the running round and returns that
@@ -250,6 +261,9 @@ func (e *Engine) SyncOnce(ctx context.Context) (Report, error) {
 		close(c.done)
 	}()
 	c.rep, c.err = e.round(ctx)
+	if c.err == nil {
+		e.heartbeat(ctx)
+	}
 	return c.rep, c.err
 }
 
