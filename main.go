@@ -21,6 +21,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+	"golang.org/x/sys/unix"
 
 	"civicdesk/app/catalog"
 	"civicdesk/app/i18n"
@@ -42,6 +43,9 @@ const (
 	metaDevice  = "device_id"
 	secretToken = "device_token"
 )
+
+// version is the program's version, as in FyneApp.toml; devices report it.
+const version = "0.3.0"
 
 // demoPIN is the staff PIN a demo kiosk gets when none is set.
 const demoPIN = "2468"
@@ -149,11 +153,24 @@ func run(o options) error {
 
 	// Attachments may wait (the phone's data saver); form data never does.
 	var attachments atomic.Pointer[func() bool]
-	eng := engine.New(st, backend, engine.Config{Logger: log, Attachments: func() bool {
+	// The printer's state for the heartbeat, once the kiosk exists.
+	var printerState atomic.Pointer[func() string]
+	kind := "kiosk"
+	if phone {
+		kind = "phone"
+	}
+	var eng *engine.Engine
+	eng = engine.New(st, backend, engine.Config{Logger: log, Attachments: func() bool {
 		if f := attachments.Load(); f != nil {
 			return (*f)()
 		}
 		return true
+	}, Heartbeat: func() (wire.Heartbeat, bool) {
+		printer := ""
+		if f := printerState.Load(); f != nil {
+			printer = (*f)()
+		}
+		return engine.HeartbeatFrom(eng.Status(), version, kind, freeDisk(o.data), printer, time.Now()), true
 	}})
 	go eng.Run(ctx)
 
@@ -291,3 +308,12 @@ func (h *catalogHolder) reload(log *slog.Logger) {
 }
 
 func (h *catalogHolder) get() *catalog.Catalog { return h.cur.Load() }
+
+// freeDisk is the space left for the store, in bytes (0 when unknown).
+func freeDisk(dir string) int64 {
+	var fs unix.Statfs_t
+	if err := unix.Statfs(dir, &fs); err != nil {
+		return 0
+	}
+	return int64(fs.Bavail) * int64(fs.Bsize)
+}
