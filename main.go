@@ -24,6 +24,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"civicdesk/app/catalog"
+	"civicdesk/app/escpos"
 	"civicdesk/app/i18n"
 	"civicdesk/app/staff"
 	"civicdesk/app/store"
@@ -60,6 +61,10 @@ type options struct {
 	demoEvery  time.Duration
 	lang       string
 	attachDir  string
+	prefix     string
+	hallCode   string
+	printer    string
+	paper      string
 }
 
 func main() {
@@ -72,6 +77,10 @@ func main() {
 	flag.DurationVar(&o.idle, "idle", kiosk.DefaultIdleAfter, "guest session: time without input before the countdown")
 	flag.DurationVar(&o.demoEvery, "demo-every", 20*time.Second, "demo: how often the in-process central API moves applications on")
 	flag.StringVar(&o.lang, "lang", i18n.Zh, "start language: zh-Hans or en")
+	flag.StringVar(&o.prefix, "kiosk-prefix", "", "queue numbers: this kiosk's prefix, unique in the hall (1-2 of 0-9, A-Z without I and O); empty: no queue numbers (demo: 1)")
+	flag.StringVar(&o.hallCode, "hall", "320302-01", "the hall's code, on queue tickets")
+	flag.StringVar(&o.printer, "printer", "", "ESC/POS receipt printer: a device such as /dev/usb/lp0, or a file (demo: <data>/demo-printer.escpos)")
+	flag.StringVar(&o.paper, "paper", "80", "receipt paper width: 58 or 80 (mm)")
 	flag.StringVar(&o.attachDir, "attach-dir", "", "staff mode: folder scanned documents are picked from (document camera output, removable medium)")
 	flag.Parse()
 	if err := run(o); err != nil {
@@ -198,7 +207,23 @@ func run(o options) error {
 		sh.Close()
 		return nil
 	}
-	k := kiosk.New(d, kiosk.Config{IdleAfter: o.idle, Staff: guard, AttachDir: o.attachDir})
+	kcfg := kiosk.Config{IdleAfter: o.idle, Staff: guard, AttachDir: o.attachDir,
+		KioskPrefix: o.prefix, HallCode: o.hallCode, Printer: o.printer}
+	if demo && kcfg.KioskPrefix == "" {
+		kcfg.KioskPrefix = "1"
+	}
+	if demo && kcfg.Printer == "" {
+		kcfg.Printer = filepath.Join(o.data, "demo-printer.escpos")
+	}
+	if kcfg.Paper, err = escpos.ParsePaper(o.paper); err != nil {
+		return err
+	}
+	if err := kcfg.Check(); err != nil {
+		return err
+	}
+	k := kiosk.New(d, kcfg)
+	ps := k.PrinterState
+	printerState.Store(&ps)
 	w.SetContent(k.Object())
 	k.Attach(w)
 	if o.window {

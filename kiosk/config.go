@@ -1,10 +1,13 @@
 package kiosk
 
 import (
+	"fmt"
 	"time"
 
 	"civicdesk/app/catalog"
+	"civicdesk/app/escpos"
 	"civicdesk/app/staff"
+	"civicdesk/app/tickets"
 	"civicdesk/app/ui"
 )
 
@@ -45,6 +48,65 @@ type Config struct {
 	// camera's output folder or a removable medium. Residents cannot attach
 	// files on a kiosk; staff mode can.
 	AttachDir string
+
+	// KioskPrefix is this kiosk's part of its queue numbers (one or two
+	// of 0-9 and A-Z without I and O, unique within the hall, e.g. "1").
+	// Empty: the "Take a queue number" tile stays disabled.
+	KioskPrefix string
+	// HallCode names the hall on its queue numbers (e.g. "gulou-main").
+	HallCode string
+	// Counters are the counter categories residents take numbers for
+	// (default DefaultCounters).
+	Counters []Counter
+	// Printer is the receipt printer's device path (e.g. /dev/usb/lp0) or
+	// a file; empty: no printer, nothing is offered for printing.
+	Printer string
+	// Paper is the printer's roll width (default escpos.Width80).
+	Paper escpos.Paper
+}
+
+// Counter is one counter category of the hall.
+type Counter struct {
+	Category string // one letter A-Z without I and O: the first character of its numbers
+	Name     catalog.Text
+}
+
+// DefaultCounters are the counter categories of a typical district hall.
+var DefaultCounters = []Counter{
+	{Category: "A", Name: catalog.Text{catalog.LangZh: "综合受理", catalog.LangEn: "General services"}},
+	{Category: "B", Name: catalog.Text{catalog.LangZh: "社保医保", catalog.LangEn: "Social security & health insurance"}},
+	{Category: "C", Name: catalog.Text{catalog.LangZh: "不动产", catalog.LangEn: "Real estate"}},
+	{Category: "D", Name: catalog.Text{catalog.LangZh: "企业开办", catalog.LangEn: "Business"}},
+}
+
+// Check reports a queue-number or printer setting that cannot work, so a
+// kiosk fails at start-up rather than in front of a resident. Errors wrap
+// tickets.ErrConfig or escpos.ErrBadPaper. The printer itself is not probed
+// (see Kiosk.PrinterState): it may be switched on later.
+func (c Config) Check() error {
+	if c.KioskPrefix != "" {
+		if _, err := tickets.New(nil, c.HallCode, c.KioskPrefix, nil, nil); err != nil {
+			return err
+		}
+	}
+	seen := map[string]bool{}
+	for _, ct := range c.Counters {
+		if !validCategory(ct.Category) {
+			return fmt.Errorf("%w: counter category %q: use one letter A-Z (no I or O)", tickets.ErrConfig, ct.Category)
+		}
+		if seen[ct.Category] {
+			return fmt.Errorf("%w: counter category %q is listed twice: give each counter its own letter", tickets.ErrConfig, ct.Category)
+		}
+		seen[ct.Category] = true
+	}
+	if c.Paper != 0 && c.Paper != escpos.Width58 && c.Paper != escpos.Width80 {
+		return fmt.Errorf("paper %v: %w: use 58mm or 80mm", c.Paper, escpos.ErrBadPaper)
+	}
+	return nil
+}
+
+func validCategory(s string) bool {
+	return len(s) == 1 && s[0] >= 'A' && s[0] <= 'Z' && s[0] != 'I' && s[0] != 'O'
 }
 
 func (c Config) withDefaults(d *ui.Deps) Config {
@@ -65,6 +127,12 @@ func (c Config) withDefaults(d *ui.Deps) Config {
 	}
 	if len(c.HallName) == 0 {
 		c.HallName = DefaultHallName
+	}
+	if len(c.Counters) == 0 {
+		c.Counters = DefaultCounters
+	}
+	if c.Paper == 0 {
+		c.Paper = escpos.Width80
 	}
 	return c
 }

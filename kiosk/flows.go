@@ -80,13 +80,14 @@ func (k *Kiosk) submitted(app store.Application) {
 	}
 	k.sess.apply, k.sess.wizard = nil, nil
 	id := app.ID
+	printing := &printVM{}
 	k.nav.Home()
 	k.nav.Push(ui.Screen{Name: ScreenReceipt, Build: func() fyne.CanvasObject {
 		if k.sess.receipt != nil {
 			k.sess.receipt.Close()
 		}
 		k.sess.receipt = ui.NewReceipt(k.d, id, k.GoHome)
-		return k.sess.receipt.Object()
+		return k.withReceiptPrint(k.sess.receipt.Object(), id, printing)
 	}})
 }
 

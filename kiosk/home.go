@@ -43,15 +43,22 @@ func (k *Kiosk) buildHome() *homeView {
 	h.apply.Importance = widget.HighImportance
 	h.status = widget.NewButtonWithIcon(k.t("kiosk.home.status"), theme.SearchIcon(), k.OpenStatus)
 	h.status.Importance = widget.HighImportance
-	h.queue = widget.NewButtonWithIcon(k.t("kiosk.home.queue"), theme.ListIcon(), nil)
-	h.queue.Disable()
+	queueHint := k.t("kiosk.home.coming_soon")
+	if k.ticketsEnabled() {
+		h.queue = widget.NewButtonWithIcon(k.t("kiosk.home.queue"), theme.ListIcon(), k.OpenTickets)
+		h.queue.Importance = widget.HighImportance
+		queueHint = k.t("kiosk.home.queue_hint")
+	} else {
+		h.queue = widget.NewButtonWithIcon(k.t("kiosk.home.queue"), theme.ListIcon(), nil)
+		h.queue.Disable()
+	}
 	h.rate = widget.NewButtonWithIcon(k.t("kiosk.home.rate"), theme.ConfirmIcon(), nil)
 	h.rate.Disable()
 
 	tiles := container.NewGridWithColumns(2,
 		tile(h.apply, k.t("kiosk.home.apply_hint")),
 		tile(h.status, k.t("kiosk.home.status_hint")),
-		tile(h.queue, k.t("kiosk.home.coming_soon")),
+		tile(h.queue, queueHint),
 		tile(h.rate, k.t("kiosk.home.coming_soon")),
 	)
 	scanHint := widget.NewLabel(k.t("kiosk.home.scan_hint"))

@@ -157,7 +157,7 @@ func (t *tour) run(size fyne.Size, lang string) error {
 	var k *kiosk.Kiosk
 	d := t.deps(lang)
 	fyne.DoAndWait(func() {
-		k = kiosk.New(d, kiosk.Config{IdleAfter: time.Hour})
+		k = kiosk.New(d, kiosk.Config{IdleAfter: time.Hour, KioskPrefix: "1"})
 		t.w.SetContent(k.Object())
 	})
 	defer fyne.DoAndWait(k.Close)
@@ -221,7 +221,15 @@ func (t *tour) run(size fyne.Size, lang string) error {
 			k.ShowStaffQueue()
 		}},
 		{"11-staff-sync", k.ShowSyncDiagnostics},
-		{"12-home-large-contrast", func() {
+		{"12-ticket", func() {
+			k.LeaveStaff()
+			k.GoHome()
+			k.OpenTickets()
+			if _, err := k.TakeNumber(kiosk.DefaultCounters[1]); err != nil {
+				log.Fatalf("queue number: %v", err)
+			}
+		}},
+		{"13-home-large-contrast", func() {
 			k.LeaveStaff()
 			k.GoHome()
 			k.SetLargeText(true)

@@ -1,0 +1,203 @@
+package kiosk
+
+import (
+	"encoding/json"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	qrcode "github.com/skip2/go-qrcode"
+
+	"civicdesk/app/escpos"
+	"civicdesk/app/tickets"
+	"civicdesk/app/ui"
+)
+
+// "Take a queue number": the resident picks a counter category, the
+// kiosk issues the next number offline (app/tickets), shows it very large
+// with a QR code and prints it when a printer is configured.
+
+// Screen names of the queue-number journey.
+const (
+	ScreenTicketPick = "ticket.pick"
+	ScreenTicket     = "ticket"
+)
+
+// Queue-number screen sizes, in multiples of theme sizes.
+const (
+	// numberScale is the queue number's size in heading-text heights:
+	// readable from across the waiting area.
+	numberScale = 4
+	// qrCells is the QR code's side in text heights (as on the receipt).
+	qrCells = 12
+	// qrPixels is the side of the PNG the QR code is drawn into.
+	qrPixels = 512
+)
+
+// TicketMetaPrefix starts the store meta key under which each issued
+// ticket is kept as JSON (tickets.Ticket), "tickets.issued.<ID>", until it
+// is synced to the central API.
+const TicketMetaPrefix = "tickets.issued."
+
+// TicketLink is what a queue ticket's QR code encodes.
+func TicketLink(t tickets.Ticket) string {
+	return "civicdesk://ticket?no=" + t.Number + "&id=" + t.ID
+}
+
+// ticketVM is one issued number as its screen shows it; it outlives
+// rebuilds of the screen (a language or theme switch).
+type ticketVM struct {
+	ticket  tickets.Ticket
+	counter Counter
+	print   *printVM
+}
+
+// ticketsEnabled reports whether this kiosk issues queue numbers: it has a
+// valid kiosk prefix.
+func (k *Kiosk) ticketsEnabled() bool {
+	if k.cfg.KioskPrefix == "" {
+		return false
+	}
+	_, err := k.issuer()
+	return err == nil
+}
+
+// issuer hands out this kiosk's numbers over the store, on the device
+// clock and in its zone (the sequences live in the store, so a fresh
+// issuer continues them).
+func (k *Kiosk) issuer() (*tickets.Issuer, error) {
+	now := k.d.Now
+	if now == nil {
+		now = k.cfg.Clock.Now
+	}
+	return tickets.New(k.d.Store, k.cfg.HallCode, k.cfg.KioskPrefix, now().Location(), now)
+}
+
+// OpenTickets shows the choice of counter category.
+func (k *Kiosk) OpenTickets() {
+	k.Activity()
+	k.nav.Push(ui.Screen{Name: ScreenTicketPick, Build: k.buildTicketPick})
+}
+
+func (k *Kiosk) buildTicketPick() fyne.CanvasObject {
+	lang := k.d.Loc.Lang()
+	title := ui.Heading(k.t("kiosk.ticket.pick"))
+	hint := ui.Paragraph(k.t("kiosk.ticket.pick_hint"))
+	grid := container.NewGridWithColumns(2)
+	for _, c := range k.cfg.Counters {
+		b := widget.NewButton(c.Name.In(lang), func() { _, _ = k.TakeNumber(c) })
+		b.Importance = widget.HighImportance
+		grid.Add(tile(b, k.t("kiosk.ticket.category", "Letter", c.Category)))
+	}
+	back := widget.NewButtonWithIcon(k.t("kiosk.back"), theme.NavigateBackIcon(), k.back)
+	return container.NewBorder(container.NewPadded(container.NewVBox(title, hint)), container.NewPadded(back), nil, nil,
+		container.NewVScroll(container.NewPadded(grid)))
+}
+
+// TakeNumber issues the next number of counter c, records it for the
+// central API and shows it in place of the counter choice; it prints the
+// ticket when a printer is configured. On an error (wrapping
+// tickets.ErrConfig, or the store's) the resident is told to ask the staff.
+func (k *Kiosk) TakeNumber(c Counter) (tickets.Ticket, error) {
+	k.Activity()
+	is, err := k.issuer()
+	var t tickets.Ticket
+	if err == nil {
+		t, err = is.Issue(c.Category)
+	}
+	if err != nil {
+		k.showError(k.t("kiosk.ticket.failed_title"), k.t("kiosk.ticket.failed"))
+		return tickets.Ticket{}, err
+	}
+	k.recordTicket(t)
+	vm := &ticketVM{ticket: t, counter: c, print: &printVM{failed: "kiosk.print.ticket_failed"}}
+	if k.cfg.Printer == "" {
+		vm.print.state = printNoPrinter
+	}
+	scr := ui.Screen{Name: ScreenTicket, Build: func() fyne.CanvasObject { return k.buildTicket(vm) }}
+	if k.nav.Current() == ScreenTicketPick {
+		k.nav.Replace(scr) // Back must not offer a second number
+	} else {
+		k.nav.Push(scr)
+	}
+	if k.cfg.Printer != "" {
+		k.startPrint(vm.print, k.ticketDoc(vm))
+	}
+	return t, nil
+}
+
+// recordTicket keeps t in the store for the sync to the central API. The
+// number is valid whatever happens here (its sequence is already saved),
+// so a failure does not keep it from the resident.
+func (k *Kiosk) recordTicket(t tickets.Ticket) {
+	b, err := json.Marshal(t)
+	if err != nil {
+		return
+	}
+	_ = k.d.Store.SetMeta(TicketMetaPrefix+t.ID, string(b))
+}
+
+func (k *Kiosk) buildTicket(vm *ticketVM) fyne.CanvasObject {
+	t := vm.ticket
+	title := ui.Heading(k.t("kiosk.ticket.yours"))
+	title.Alignment = fyne.TextAlignCenter
+	counter := ui.Subheading(vm.counter.Name.In(k.d.Loc.Lang()))
+	counter.Alignment = fyne.TextAlignCenter
+	number := canvas.NewText(t.Number, theme.Color(theme.ColorNameForeground))
+	number.TextSize = numberScale * theme.Size(theme.SizeNameHeadingText)
+	number.TextStyle.Bold = true
+	number.Alignment = fyne.TextAlignCenter
+	body := container.NewVBox(title, counter, number)
+	if img := qrImage("ticket-qr.png", TicketLink(t)); img != nil {
+		body.Add(container.NewCenter(img))
+	}
+	at := widget.NewLabel(k.t("kiosk.ticket.time", "Time", k.d.LocalTime(t.IssuedAt)))
+	at.Alignment = fyne.TextAlignCenter
+	listen := ui.Paragraph(k.t("kiosk.ticket.listen"))
+	listen.Alignment = fyne.TextAlignCenter
+	body.Add(at)
+	body.Add(k.printLabel(vm.print))
+	body.Add(listen)
+	done := widget.NewButtonWithIcon(k.t("kiosk.ticket.done"), theme.ConfirmIcon(), func() {
+		k.Activity()
+		k.GoHome()
+	})
+	done.Importance = widget.HighImportance
+	return container.NewBorder(nil, container.NewPadded(done), nil, nil,
+		container.NewVScroll(container.NewPadded(body)))
+}
+
+// ticketDoc is the printed ticket, in the current language. It says nothing
+// about how many people wait: an offline kiosk cannot know.
+func (k *Kiosk) ticketDoc(vm *ticketVM) *escpos.Doc {
+	lang := k.d.Loc.Lang()
+	t := vm.ticket
+	return escpos.NewDoc().
+		Title(k.cfg.HallName.In(lang)).
+		Text(vm.counter.Name.In(lang)).
+		Rule().
+		Text(k.t("kiosk.ticket.heading")).
+		Big(t.Number).
+		Text(k.t("kiosk.ticket.time", "Time", k.d.LocalTime(t.IssuedAt))).
+		Rule().
+		QR(TicketLink(t)).
+		Text(k.t("kiosk.ticket.listen")).
+		Feed(1)
+}
+
+// qrImage draws content as a QR code (level M, as the receipt's) scaled to
+// the theme, or nil if the content is too long to encode.
+func qrImage(name, content string) *canvas.Image {
+	png, err := qrcode.Encode(content, qrcode.Medium, qrPixels)
+	if err != nil {
+		return nil
+	}
+	img := canvas.NewImageFromResource(fyne.NewStaticResource(name, png))
+	img.FillMode = canvas.ImageFillContain
+	img.ScaleMode = canvas.ImageScalePixels
+	side := qrCells * theme.Size(theme.SizeNameText)
+	img.SetMinSize(fyne.NewSize(side, side))
+	return img
+}
