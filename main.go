@@ -169,7 +169,7 @@ func run(o options) error {
 		kind = "phone"
 	}
 	var eng *engine.Engine
-	eng = engine.New(st, backend, engine.Config{Logger: log, Attachments: func() bool {
+	eng = engine.New(st, backend, engine.Config{Logger: log, Hall: o.hallCode, NoticesCache: st, Attachments: func() bool {
 		if f := attachments.Load(); f != nil {
 			return (*f)()
 		}
@@ -246,6 +246,10 @@ func startDemoCentral(ctx context.Context, dir string, every time.Duration) (str
 	}
 	srv, err := central.Open(central.Options{Path: filepath.Join(dir, "central.db")})
 	if err != nil {
+		return "", nil, err
+	}
+	if _, err := srv.SeedDemoNotice(); err != nil {
+		srv.Close()
 		return "", nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

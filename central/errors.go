@@ -22,6 +22,11 @@ var (
 	// ErrBadTTL: an enrolment code lifetime is not positive.
 	ErrBadTTL = errors.New("central: enrolment code lifetime must be positive")
 
+	// ErrBadNotice: a notice to publish fails the checks (the error says which).
+	ErrBadNotice = errors.New("central: the notice is not valid")
+	// ErrNoticeNotFound: no notice has this id (never published, or withdrawn).
+	ErrNoticeNotFound = errors.New("central: no notice has this id")
+
 	// ErrBlobNotFound: no blob has this SHA-256 (never created, or dropped
 	// after a whole-blob mismatch).
 	ErrBlobNotFound = errors.New("central: no blob has this sha256: create it (POST /v1/blobs) and upload it")

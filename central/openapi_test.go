@@ -199,6 +199,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		// Probe the real handler: the route exists (no unknown_path, no 405).
 		path := strings.ReplaceAll(o.path, "{tracking}", "XZ20260302000001")
 		path = strings.ReplaceAll(path, "{sha256}", strings.Repeat("a", 64))
+		path = strings.ReplaceAll(path, "{id}", "n1")
 		resp, b := f.do(request{method: o.method, path: path})
 		var e wire.Error
 		json.Unmarshal(b, &e)
@@ -260,6 +261,19 @@ func TestOpenAPIAgainstServer(t *testing.T) {
 		LastSync: f.clock.Now().Add(-time.Minute), FreeDiskBytes: 1 << 20, PrinterState: "missing", DeviceTime: f.clock.Now()}
 	negative := beat
 	negative.QueueDepth = -1
+	noticesOp, publishOp, withdrawOp := "GET "+wire.PathNotices, "POST "+wire.PathBackofficeNotices, "DELETE "+wire.PathBackofficeNotices+"/{id}"
+	shown, err := f.srv.PublishNotice(sampleNotice("gulou", "Opening hours"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone, err := f.srv.PublishNotice(sampleNotice("", "Closed"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, noticesBody := f.do(request{method: "GET", path: wire.PathNotices + "?hall=gulou", token: tok})
+	noticesTag := `"` + sha256Hex(noticesBody) + `"`
+	untitled := sampleNotice("", "x")
+	untitled.Title = nil
 
 	calls := []struct {
 		op   string // "METHOD path-template"
@@ -338,6 +352,18 @@ func TestOpenAPIAgainstServer(t *testing.T) {
 		{beatOp, request{path: wire.PathHeartbeat, token: staff, body: beat}, 401},
 		{devicesOp, request{path: wire.PathBackofficeDevices, token: staff}, 200},
 		{devicesOp, request{path: wire.PathBackofficeDevices, token: tok}, 401},
+		{noticesOp, request{path: wire.PathNotices + "?hall=gulou", token: tok}, 200},
+		{noticesOp, request{path: wire.PathNotices + "?hall=gulou", token: tok, header: map[string]string{"If-None-Match": noticesTag}}, 304},
+		{noticesOp, request{path: wire.PathNotices + "?hall=" + strings.Repeat("h", 65), token: tok}, 400},
+		{noticesOp, request{path: wire.PathNotices, token: staff}, 401},
+		{publishOp, request{path: wire.PathBackofficeNotices, token: staff, body: sampleNotice("gulou", "Policy")}, 201},
+		{publishOp, request{path: wire.PathBackofficeNotices, token: staff, body: untitled}, 400},
+		{publishOp, request{path: wire.PathBackofficeNotices, token: staff, raw: []byte(`{"kind":"` + strings.Repeat("k", 70000) + `"}`)}, 413},
+		{publishOp, request{path: wire.PathBackofficeNotices, token: staff, raw: []byte(`{}`), header: map[string]string{"Content-Type": "text/plain"}}, 415},
+		{publishOp, request{path: wire.PathBackofficeNotices, token: tok, body: sampleNotice("", "x")}, 401},
+		{withdrawOp, request{path: wire.PathBackofficeNotices + "/" + gone.ID, token: staff}, 204},
+		{withdrawOp, request{path: wire.PathBackofficeNotices + "/" + gone.ID, token: staff}, 404},
+		{withdrawOp, request{path: wire.PathBackofficeNotices + "/" + shown.ID, token: tok}, 401},
 	}
 	exercised := map[string]bool{}
 	for i, c := range calls {

@@ -177,6 +177,9 @@ func (s *Server) routes() []route {
 		{http.MethodGet, PathBackofficeBlobs + "/{sha256}", authStaff, s.handleBackofficeBlob},
 		{http.MethodPost, wire.PathHeartbeat, authDevice, s.handleHeartbeat},
 		{http.MethodGet, wire.PathBackofficeDevices, authStaff, s.handleBackofficeDevices},
+		{http.MethodGet, wire.PathNotices, authDevice, s.handleNotices},
+		{http.MethodPost, wire.PathBackofficeNotices, authStaff, s.handlePublishNotice},
+		{http.MethodDelete, wire.PathBackofficeNotices + "/{id}", authStaff, s.handleWithdrawNotice},
 	}
 }
 

@@ -28,7 +28,8 @@ var (
 	bucketBlobChunks   = []byte("blob_chunks")   // sha256 hex -> bucket of offset (8 bytes BE) -> chunk bytes
 	bucketBlobRefs     = []byte("blob_refs")     // sha256 hex -> bucket of app id -> ""
 	bucketDeviceHealth = []byte("device_health") // device id -> healthRecord (latest heartbeat)
-	allBuckets         = [][]byte{bucketDevices, bucketEnrollCodes, bucketStaffTokens, bucketApplications, bucketTracking, bucketChanges, bucketDeviceFeeds, bucketMeta, bucketBlobs, bucketBlobChunks, bucketBlobRefs, bucketDeviceHealth}
+	bucketNotices      = []byte("notices")       // notice id -> wire.Notice
+	allBuckets         = [][]byte{bucketDevices, bucketEnrollCodes, bucketStaffTokens, bucketApplications, bucketTracking, bucketChanges, bucketDeviceFeeds, bucketMeta, bucketBlobs, bucketBlobChunks, bucketBlobRefs, bucketDeviceHealth, bucketNotices}
 	metaSchemaVersion  = []byte("schema_version")
 	metaAppOrdinal     = []byte("app_ordinal")
 	metaTrackingPrefix = "tracking_seq:" // + yyyymmdd

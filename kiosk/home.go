@@ -67,15 +67,8 @@ func (k *Kiosk) buildHome() *homeView {
 	scanHint.Importance = widget.LowImportance
 
 	box := container.NewVBox(welcome, hall)
-	if len(k.cfg.Notices) > 0 {
-		notices := container.NewVBox()
-		for _, n := range k.cfg.Notices {
-			l := widget.NewLabelWithStyle(n.In(lang), fyne.TextAlignLeading, fyne.TextStyle{})
-			l.Wrapping = fyne.TextWrapWord
-			l.Importance = widget.WarningImportance
-			notices.Add(l)
-		}
-		box.Add(widget.NewCard("", "", notices))
+	if notices := k.noticesCard(lang); notices != nil {
+		box.Add(notices)
 	}
 	box.Add(tiles)
 	box.Add(scanHint)

@@ -49,6 +49,7 @@ type Kiosk struct {
 
 	uploads   uploads // attachment upload progress, for the staff queue
 	unUploads func()
+	unNotices func()
 
 	idle idleState // guarded by mu
 	mu   sync.Mutex
@@ -101,6 +102,7 @@ func New(d *ui.Deps, cfg Config) *Kiosk {
 	k.sess = k.newSession()
 	k.syncInd = ui.NewSyncIndicator(d)
 	k.unUploads = k.followUploads()
+	k.unNotices = k.followNotices()
 	k.bar = newTopBar(k)
 	k.nav = ui.NewNavigator(k.homeScreen())
 	k.nav.OnChange(k.navigated)
@@ -159,6 +161,7 @@ func (k *Kiosk) Close() {
 	}
 	k.syncInd.Close()
 	k.unUploads()
+	k.unNotices()
 	k.unlang()
 }
 

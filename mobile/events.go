@@ -37,10 +37,13 @@ func (s *Shell) follow(events <-chan engine.Event) {
 		case engine.ApplicationUpdated:
 			fyne.Do(func() { s.reloadApplications(ev.ID) })
 			s.notify(ev)
+		case engine.NoticesUpdated:
+			fyne.Do(s.noticesUpdated)
 		}
 		if ev.Dropped > 0 {
 			s.sync.update(s.d.Sync.Status())
 			fyne.Do(func() { s.reloadApplications("") })
+			fyne.Do(s.noticesUpdated)
 		}
 	}
 }

@@ -20,7 +20,7 @@ import (
 const maxDraftsShown = 3
 
 // servicesState is the Services tab: catalog -> detail -> wizard -> review
-// -> receipt, with the drafts to continue listed on top.
+// -> receipt, with the hall's notices and the drafts to continue on top.
 type servicesState struct {
 	catalogVM *ui.CatalogVM
 	apply     *ui.ApplyVM // the application being filled in, nil when none
@@ -58,10 +58,17 @@ func (s *Shell) servicesHome() ui.Screen {
 		cat := ui.CatalogScreen(s.d, s.svc.catalogVM, s.PickService)
 		drafts := s.draftSummaries()
 		s.svc.drafts, s.svc.draftIDs = nil, nil
-		if len(drafts) == 0 {
+		notices := s.noticesBox()
+		if len(drafts) == 0 && notices == nil {
 			return cat
 		}
-		box := container.NewVBox(ui.Subheading(s.t("mobile.services.drafts")))
+		box := container.NewVBox()
+		if notices != nil {
+			box.Add(notices)
+		}
+		if len(drafts) > 0 {
+			box.Add(ui.Subheading(s.t("mobile.services.drafts")))
+		}
 		for _, sm := range drafts[:min(len(drafts), maxDraftsShown)] {
 			id := sm.ID
 			obj, b := tile(s.t("mobile.services.continue", "Service", s.serviceName(sm.Service)),

@@ -96,6 +96,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer srv.Close()
+	if *demo {
+		if _, err := srv.SeedDemoNotice(); err != nil {
+			return fmt.Errorf("publish the demo notice: %w", err)
+		}
+	}
 	line, err := mint(srv, *mintCodes, *mintStaff, *codeTTL)
 	if err != nil {
 		return err

@@ -207,6 +207,11 @@ func TestDemoFlag(t *testing.T) {
 	if resp.StatusCode != 200 || json.Unmarshal(b, &er) != nil {
 		t.Fatalf("enroll %d %s", resp.StatusCode, b)
 	}
+	// Demo mode publishes a notice about opening hours.
+	var nr wire.NoticesResponse
+	if _, b := get(t, base+wire.PathNotices+"?hall=x", er.Token); json.Unmarshal(b, &nr) != nil || len(nr.Notices) != 1 || nr.Notices[0].Kind != wire.NoticeHours {
+		t.Fatalf("demo notices: %s", b)
+	}
 	// A real-estate register inquiry from the embedded sample catalog.
 	item := wire.SubmitItem{ID: "0195f3a2-6c1e-7d4b-9a2f-1c3e5b7d9f01", Service: "real_estate_register_inquiry", ServiceVersion: 1,
 		Values: map[string]any{"applicant_name": "张伟", "id_number": "11010519491231002X", "phone": "13912345678",

@@ -60,6 +60,13 @@ type Config struct {
 	// failed heartbeat never fails the round. See HeartbeatFrom.
 	Heartbeat      func() (wire.Heartbeat, bool)
 	HeartbeatEvery time.Duration
+	// Hall, when set with NoticesCache and an API that implements
+	// NoticesFetcher, makes every round that got past the catalog fetch the
+	// hall's notices by ETag into NoticesCache (keys NoticesETagKey and
+	// NoticesBodyKey; a *store.Store fits). A notices failure never fails
+	// the round. See CachedNotices.
+	Hall         string
+	NoticesCache NoticesCache
 }
 
 // Defaults.
@@ -116,7 +123,7 @@ type Status struct {
 // a damaged chunk, a wrong offset).
 type Report struct {
 	Batches, Sent, Accepted, Duplicates, Refused, Conflicts, Transient, Changes int
-	CatalogUpdated                                                              bool
+	CatalogUpdated, NoticesUpdated                                              bool
 	Waiting, BlobsUploaded                                                      int
 	BlobBytes, BlobBytesLost                                                    int64
 }
@@ -224,7 +231,8 @@ func (e *Engine) Trigger() {
 // applications wait for (unless Config.Attachments says not now), push
 // (drain the outbox in batches until it is empty or a batch fails; an
 // application whose attachments the central API does not hold yet waits),
-// pull the changes feed until it has no more, refresh the catalog by ETag.
+// pull the changes feed until it has no more, refresh the catalog by ETag,
+// then the hall's notices by ETag (Config.Hall; never fails the round).
 // Every step must succeed for the round to succeed; a failed step ends the
 // round, sets LastError and schedules the next attempt with backoff. A
 // failed upload is the exception: it holds back only the applications that
@@ -401,6 +409,7 @@ func (e *Engine) steps(ctx context.Context, rep *Report, reached *bool) error {
 			return errors.Join(upErr, fmt.Errorf("catalog: %w", err))
 		}
 	}
+	e.refreshNotices(ctx, rep)
 	return upErr
 }
 

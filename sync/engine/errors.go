@@ -17,6 +17,9 @@ var (
 	// read; the cached catalog stays in use.
 	ErrBadCatalog  = errors.New("central API sent a catalog this device cannot read; the cached catalog stays in use (tell the central API's operator)")
 	ErrStuckCursor = errors.New("central API changes feed did not move its cursor: the engine will try again later")
+	// ErrBadNotices: the central API sent notices this version cannot read
+	// (or the cached ones are damaged); the cached notices stay in use.
+	ErrBadNotices = errors.New("central API notices are not readable; the cached notices stay in use (tell the central API's operator)")
 	// ErrChunkRejected: the central API refused the same attachment chunk
 	// as damaged again and again (a link that corrupts data). The engine
 	// stops uploading and tries again later.

@@ -29,6 +29,9 @@ const (
 	ApplicationUpdated EventKind = "application_updated"
 	// CatalogUpdated: a new catalog was fetched and cached.
 	CatalogUpdated EventKind = "catalog_updated"
+	// NoticesUpdated: the hall's notices changed and the new ones are
+	// cached (read them with CachedNotices).
+	NoticesUpdated EventKind = "notices_updated"
 	// SyncFinished: a sync round ended (Report, Err).
 	SyncFinished EventKind = "sync_finished"
 	// Progress: an attachment upload moved on (ID, Blob, Done, Total), after

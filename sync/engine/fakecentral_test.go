@@ -66,6 +66,7 @@ type fakeCentral struct {
 	heads    int                        // HEAD requests
 	calls    []string                   // "create", "patch", "head", "submit" in order
 	items    map[string]wire.SubmitItem // last submitted version of each item
+	notices  fakeNotices                // see notices_test.go
 }
 
 // fakeBlob is the server's copy of a blob: data holds the bytes received.
@@ -121,6 +122,8 @@ func (f *fakeCentral) serve(w http.ResponseWriter, r *http.Request) {
 		f.serveCatalog(w, r)
 	case wire.PathBlobs:
 		f.serveBlobCreate(w, r)
+	case wire.PathNotices:
+		f.serveNotices(w, r)
 	default:
 		if sha, ok := strings.CutPrefix(r.URL.Path, wire.PathBlobs+"/"); ok {
 			f.serveBlob(w, r, sha)
