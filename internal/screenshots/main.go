@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
@@ -121,6 +122,15 @@ func (t *tour) seed(dir string) error {
 		if err != nil {
 			return err
 		}
+	}
+	// A notice as the engine caches it from the central API.
+	notices, _ := json.Marshal(wire.NoticesResponse{Notices: []wire.Notice{{ID: "n1", Kind: wire.NoticeHours,
+		Title: catalog.Text{catalog.LangZh: "元旦假期办公时间", catalog.LangEn: "New Year opening hours"},
+		Body: catalog.Text{catalog.LangZh: "1月1日至3日大厅休息，自助终端照常开放；1月4日起恢复正常办公。",
+			catalog.LangEn: "The hall is closed on 1-3 January; the kiosks stay open. Normal hours again from 4 January."},
+		Published: now.Add(-24 * time.Hour)}}})
+	if err := st.SetMeta(engine.NoticesBodyKey, string(notices)); err != nil {
+		return err
 	}
 	t.fs = &uitest.FakeSync{}
 	t.fs.SetStatus(engine.Status{State: engine.Online, Pending: 1, LastSuccess: now.Add(-3 * time.Minute),
