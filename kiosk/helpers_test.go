@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -58,36 +57,7 @@ func (r *rig) at(t *testing.T, screen string) {
 }
 
 // texts lists every text drawn in the window (content and overlays).
-func (r *rig) texts() []string {
-	var out []string
-	c := r.w.Canvas()
-	roots := []fyne.CanvasObject{c.Content()}
-	roots = append(roots, c.Overlays().List()...)
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if o == nil || !o.Visible() {
-			return
-		}
-		switch x := o.(type) {
-		case *canvas.Text:
-			if x.Text != "" {
-				out = append(out, x.Text)
-			}
-		case *fyne.Container:
-			for _, c := range x.Objects {
-				walk(c)
-			}
-		case fyne.Widget:
-			for _, c := range test.WidgetRenderer(x).Objects() {
-				walk(c)
-			}
-		}
-	}
-	for _, root := range roots {
-		walk(root)
-	}
-	return out
-}
+func (r *rig) texts() []string { return uitest.Texts(r.w) }
 
 // shows fails unless some text on screen contains want.
 func (r *rig) shows(t *testing.T, want string) {

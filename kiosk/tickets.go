@@ -8,7 +8,6 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-	qrcode "github.com/skip2/go-qrcode"
 
 	"civicdesk/app/escpos"
 	"civicdesk/app/tickets"
@@ -30,10 +29,6 @@ const (
 	// numberScale is the queue number's size in heading-text heights:
 	// readable from across the waiting area.
 	numberScale = 4
-	// qrCells is the QR code's side in text heights (as on the receipt).
-	qrCells = 12
-	// qrPixels is the side of the PNG the QR code is drawn into.
-	qrPixels = 512
 )
 
 // TicketMetaPrefix starts the store meta key under which each issued
@@ -150,7 +145,7 @@ func (k *Kiosk) buildTicket(vm *ticketVM) fyne.CanvasObject {
 	number.TextStyle.Bold = true
 	number.Alignment = fyne.TextAlignCenter
 	body := container.NewVBox(title, counter, number)
-	if img := qrImage("ticket-qr.png", TicketLink(t)); img != nil {
+	if img := ui.QRImage("ticket-qr.png", TicketLink(t)); img != nil {
 		body.Add(container.NewCenter(img))
 	}
 	at := widget.NewLabel(k.t("kiosk.ticket.time", "Time", k.d.LocalTime(t.IssuedAt)))
@@ -185,19 +180,4 @@ func (k *Kiosk) ticketDoc(vm *ticketVM) *escpos.Doc {
 		QR(TicketLink(t)).
 		Text(k.t("kiosk.ticket.listen")).
 		Feed(1)
-}
-
-// qrImage draws content as a QR code (level M, as the receipt's) scaled to
-// the theme, or nil if the content is too long to encode.
-func qrImage(name, content string) *canvas.Image {
-	png, err := qrcode.Encode(content, qrcode.Medium, qrPixels)
-	if err != nil {
-		return nil
-	}
-	img := canvas.NewImageFromResource(fyne.NewStaticResource(name, png))
-	img.FillMode = canvas.ImageFillContain
-	img.ScaleMode = canvas.ImageScalePixels
-	side := qrCells * theme.Size(theme.SizeNameText)
-	img.SetMinSize(fyne.NewSize(side, side))
-	return img
 }

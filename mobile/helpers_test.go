@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -86,35 +85,7 @@ func (r *rig) at(t *testing.T, tab, screen string) {
 }
 
 // texts lists every text drawn in the window (content and overlays).
-func (r *rig) texts() []string {
-	var out []string
-	c := r.w.Canvas()
-	roots := append([]fyne.CanvasObject{c.Content()}, c.Overlays().List()...)
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if o == nil || !o.Visible() {
-			return
-		}
-		switch x := o.(type) {
-		case *canvas.Text:
-			if x.Text != "" {
-				out = append(out, x.Text)
-			}
-		case *fyne.Container:
-			for _, c := range x.Objects {
-				walk(c)
-			}
-		case fyne.Widget:
-			for _, c := range test.WidgetRenderer(x).Objects() {
-				walk(c)
-			}
-		}
-	}
-	for _, root := range roots {
-		walk(root)
-	}
-	return out
-}
+func (r *rig) texts() []string { return uitest.Texts(r.w) }
 
 func (r *rig) shows(t *testing.T, want string) {
 	t.Helper()
@@ -180,25 +151,10 @@ func queue(t testing.TB, d *ui.Deps, atts ...store.Attachment) store.Application
 }
 
 func entry(t *testing.T, wz *ui.Wizard, name string) *widget.Entry {
-	t.Helper()
-	e, ok := wz.Field(name).(*widget.Entry)
-	if !ok {
-		t.Fatalf("field %s: %T, want an entry (shown: %v)", name, wz.Field(name), wz.Shown())
-	}
-	return e
+	return uitest.Entry(t, wz, name)
 }
 
-func choose(t *testing.T, wz *ui.Wizard, name, label string) {
-	t.Helper()
-	switch f := wz.Field(name).(type) {
-	case *widget.Select:
-		f.SetSelected(label)
-	case *widget.RadioGroup:
-		f.SetSelected(label)
-	default:
-		t.Fatalf("field %s: %T is not a choice", name, f)
-	}
-}
+func choose(t *testing.T, wz *ui.Wizard, name, label string) { uitest.Choose(t, wz, name, label) }
 
 // lang fails unless the localizer speaks want.
 func lang(t *testing.T, d *ui.Deps, want string) {

@@ -112,12 +112,7 @@ func tapOn(w fyne.Window, o fyne.CanvasObject) {
 }
 
 func entry(t *testing.T, wz *ui.Wizard, name string) *widget.Entry {
-	t.Helper()
-	e, ok := wz.Field(name).(*widget.Entry)
-	if !ok {
-		t.Fatalf("field %s: %T, want an entry (shown: %v)", name, wz.Field(name), wz.Shown())
-	}
-	return e
+	return uitest.Entry(t, wz, name)
 }
 
 // typeIn types text into a wizard field, key by key.
@@ -127,17 +122,7 @@ func typeIn(t *testing.T, wz *ui.Wizard, name, text string) {
 }
 
 // choose picks an option of a select or radio field by its label.
-func choose(t *testing.T, wz *ui.Wizard, name, label string) {
-	t.Helper()
-	switch f := wz.Field(name).(type) {
-	case *widget.Select:
-		f.SetSelected(label)
-	case *widget.RadioGroup:
-		f.SetSelected(label)
-	default:
-		t.Fatalf("field %s: %T is not a choice", name, f)
-	}
-}
+func choose(t *testing.T, wz *ui.Wizard, name, label string) { uitest.Choose(t, wz, name, label) }
 
 // waitFor polls cond, for updates made by a goroutine that follows events.
 func waitFor(t *testing.T, what string, cond func() bool) {

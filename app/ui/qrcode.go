@@ -15,10 +15,10 @@ const qrPixels = 512
 // for a phone camera at arm's length on a kiosk.
 const qrCells = 12
 
-// qrImage draws content as a QR code (error correction level M, which
+// QRImage draws content as a QR code (error correction level M, which
 // survives a worn print-out) and returns it as an image, or nil if the
 // content is too long to encode.
-func qrImage(name, content string) *canvas.Image {
+func QRImage(name, content string) *canvas.Image {
 	png, err := qrcode.Encode(content, qrcode.Medium, qrPixels)
 	if err != nil {
 		return nil

@@ -106,7 +106,7 @@ func (r *Receipt) show(app store.Application, err error) {
 		if track == nil {
 			track = TrackLink
 		}
-		if img := qrImage("receipt-qr.png", track(app.Tracking, app.VerificationCode)); img != nil {
+		if img := QRImage("receipt-qr.png", track(app.Tracking, app.VerificationCode)); img != nil {
 			body.Add(container.NewCenter(img))
 		}
 		body.Add(Caption(l.T("ui.receipt.accepted_help")))
@@ -120,7 +120,7 @@ func (r *Receipt) show(app store.Application, err error) {
 		body.Add(Strong(l.T("ui.receipt.ref")))
 		body.Add(Heading(LocalRef(app.ID)))
 		body.Add(Paragraph(l.T("ui.receipt.saved_help")))
-		if img := qrImage("receipt-ref-qr.png", RefLink(app.ID)); img != nil {
+		if img := QRImage("receipt-ref-qr.png", RefLink(app.ID)); img != nil {
 			body.Add(container.NewCenter(img))
 		}
 		body.Add(Caption(l.T("ui.receipt.saved_qr")))
