@@ -97,8 +97,11 @@ type Refusal struct {
 	Message     string
 }
 
-// StatusChange is one entry of the central API's changes feed.
+// StatusChange is one entry of the central API's changes feed: a status
+// change of an application, or (Kind ChangeReply) a staff reply to an
+// interaction: ID is then the interaction's id, Note the reply.
 type StatusChange struct {
+	Kind     string // "" (a status change) or ChangeReply
 	ID       string
 	Tracking string
 	Status   lifecycle.Status
@@ -143,4 +146,53 @@ type BlobInfo struct {
 	Uploaded bool
 	// Apps are the queued applications that reference the blob.
 	Apps []string
+}
+
+// ChangeReply is StatusChange.Kind for a staff reply to an interaction.
+const ChangeReply = "reply"
+
+// InteractionState is where a queued interaction stands.
+type InteractionState string
+
+// Interaction states.
+const (
+	InteractionQueued   InteractionState = "queued"   // waiting to be sent
+	InteractionSent     InteractionState = "sent"     // the central API has it (Reference, FollowUp set)
+	InteractionRefused  InteractionState = "refused"  // the central API refused it for good (LastError says why)
+	InteractionConflict InteractionState = "conflict" // the central API holds another payload under the id, or another ticket under the number
+)
+
+// Interaction is a small record sent besides applications: a queue ticket,
+// a rating or a feedback (see sync/wire). The store keeps its Body opaque
+// (JSON that the engine and the screens give meaning to) and encrypted at
+// rest, since comments and contact numbers are personal data; the rest
+// holds no personal data.
+type Interaction struct {
+	ID        string // time-ordered UUID: the idempotency key
+	Kind      string // "ticket", "rating" or "feedback"
+	Body      []byte // nil once purged
+	State     InteractionState
+	CreatedAt time.Time // device clock
+	QueuedAt  time.Time // device clock
+	// Set when the central API accepted it (server time).
+	AcceptedAt time.Time
+	Reference  string
+	FollowUp   bool
+	Attempts   int    // answers that did not put it through
+	LastError  string // why the last attempt did not go through
+	Replies    []Reply
+	Purged     bool // the body was dropped (kiosk policy, after acceptance)
+}
+
+// Reply is a staff answer to an interaction, from the changes feed.
+type Reply struct {
+	Text catalog.Text
+	At   time.Time // server time
+}
+
+// InteractionAcceptance is the central API's answer accepting an interaction.
+type InteractionAcceptance struct {
+	Reference string
+	FollowUp  bool
+	At        time.Time // server time
 }

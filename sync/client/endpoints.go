@@ -155,3 +155,8 @@ func (c *Client) Track(ctx context.Context, tracking, code string) (wire.TrackRe
 	}
 	return out, nil
 }
+
+// Interact sends a batch of hall interactions (tickets, ratings, feedback).
+func (c *Client) Interact(ctx context.Context, items []wire.Interaction) (wire.InteractionsResponse, error) {
+	return wire.InteractionsResponse{}, errors.New("client: Interact is not implemented yet")
+}

@@ -34,6 +34,18 @@ const (
 	NoticesUpdated EventKind = "notices_updated"
 	// SyncFinished: a sync round ended (Report, Err).
 	SyncFinished EventKind = "sync_finished"
+	// InteractionAccepted: the central API accepted a ticket, rating or
+	// feedback (ID, Tracking = its reference, At in server time; Message
+	// "follow_up" when the hall will follow it up).
+	InteractionAccepted EventKind = "interaction_accepted"
+	// InteractionRefused: the central API refused an interaction for good
+	// (ID, FieldErrors, Message), or holds another under its id or number
+	// (also this kind, Message says which).
+	InteractionRefused EventKind = "interaction_refused"
+	// ReplyReceived: the hall replied to a rating or feedback (ID is the
+	// interaction's id, Tracking its reference, Note the reply, At in
+	// server time).
+	ReplyReceived EventKind = "reply_received"
 	// Progress: an attachment upload moved on (ID, Blob, Done, Total), after
 	// every chunk, once for each application that references the blob.
 	Progress EventKind = "progress"

@@ -44,4 +44,18 @@ type Queue interface {
 	// MarkBlobMissing records that the central API does not hold blob sha
 	// (any more): it is uploaded again.
 	MarkBlobMissing(sha string) error
+
+	// PendingInteractions returns up to max queued interactions (tickets,
+	// ratings, feedback), oldest first.
+	PendingInteractions(max int) ([]store.Interaction, error)
+	// InteractionStats counts the queued interactions.
+	InteractionStats() (store.QueueStats, error)
+	// MarkInteractionAccepted records the central API's acceptance and
+	// takes the interaction out of the queue (kiosk policy: body purged).
+	MarkInteractionAccepted(id string, a store.InteractionAcceptance) error
+	// MarkInteractionRefused records a final refusal (InteractionRefused or
+	// InteractionConflict) and takes it out of the queue.
+	MarkInteractionRefused(id string, state store.InteractionState, msg string) error
+	// MarkInteractionFailed records a transient failure: it stays queued.
+	MarkInteractionFailed(id, cause string) error
 }

@@ -129,14 +129,24 @@ type ChangesResponse struct {
 	ServerTime time.Time `json:"server_time"`
 }
 
-// Change is one status change of one of the device's applications.
+// Change is one entry of the device's changes feed: a status change of one
+// of its applications (Kind "" or ChangeStatus), or a staff reply to one of
+// its ratings or feedbacks (ChangeReply: ID is the interaction's id,
+// Tracking its reference, Note the reply, Status empty).
 type Change struct {
-	ID       string           `json:"id"` // the application id
+	Kind     string           `json:"kind,omitempty"`
+	ID       string           `json:"id"` // the application's or the interaction's id
 	Tracking string           `json:"tracking"`
-	Status   lifecycle.Status `json:"status"`
+	Status   lifecycle.Status `json:"status,omitempty"`
 	At       time.Time        `json:"at"` // server time
 	Note     catalog.Text     `json:"note,omitempty"`
 }
+
+// Change kinds.
+const (
+	ChangeStatus = "status" // also the meaning of an empty Kind
+	ChangeReply  = "reply"
+)
 
 // TrackRequest looks an application up by what its receipt shows. POST, so
 // that the verification code stays out of URLs and access logs.

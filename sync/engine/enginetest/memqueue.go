@@ -448,3 +448,22 @@ func (q *MemQueue) MaxRead() int {
 	defer q.mu.Unlock()
 	return q.maxRead
 }
+
+// PendingInteractions: interactions are not kept yet by the twin.
+func (q *MemQueue) PendingInteractions(max int) ([]store.Interaction, error) { return nil, nil }
+
+// InteractionStats: none queued.
+func (q *MemQueue) InteractionStats() (store.QueueStats, error) { return store.QueueStats{}, nil }
+
+// MarkInteractionAccepted: store.ErrNotFound.
+func (q *MemQueue) MarkInteractionAccepted(id string, a store.InteractionAcceptance) error {
+	return store.ErrNotFound
+}
+
+// MarkInteractionRefused: store.ErrNotFound.
+func (q *MemQueue) MarkInteractionRefused(id string, state store.InteractionState, msg string) error {
+	return store.ErrNotFound
+}
+
+// MarkInteractionFailed: store.ErrNotFound.
+func (q *MemQueue) MarkInteractionFailed(id, cause string) error { return store.ErrNotFound }
