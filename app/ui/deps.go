@@ -64,6 +64,9 @@ type Deps struct {
 	// a choice), so the kiosk's guest-session timer knows someone is there.
 	// Never nil: use Deps.Touched.
 	Touch func()
+	// Rate, when set, puts a "Rate this service" button on the receipt of
+	// an application; the shell opens its rating screen for the target.
+	Rate func(RateTarget)
 }
 
 // Touched reports user activity, if anyone listens.
