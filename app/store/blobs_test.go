@@ -523,7 +523,7 @@ func TestMigrationV2InlineAttachments(t *testing.T) {
 	})
 
 	s = openT(t, opts(dir, clock))
-	if s.SchemaVersion() != 2 {
+	if s.SchemaVersion() != currentSchema() {
 		t.Fatalf("schema %d", s.SchemaVersion())
 	}
 	for _, id := range []string{"queued-1", "draft-1"} {

@@ -25,7 +25,10 @@ const maxProblems = 20
 // are whole: every referenced file exists, reference counts match the
 // applications referencing it, its chunks are all there, decrypt, have the
 // right sizes and hash to its name, and no file or chunk is unreferenced
-// (garbage: hallctl purge removes it). It returns nil, or an error wrapping
+// (garbage: hallctl purge removes it). For interactions (tickets, ratings,
+// feedback) it checks that records decode, that queued ones and outbox
+// entries match one to one, and that every body not purged is stored and
+// decrypts, and no body is left without its record. It returns nil, or an error wrapping
 // ErrCorrupt and/or ErrKey that lists the problems.
 func (s *Store) Check() error {
 	var problems []string
@@ -146,7 +149,10 @@ func (s *Store) Check() error {
 					return err
 				}
 			}
-			return s.checkBlobs(tx, claims, add, &keyFailed)
+			if err := s.checkBlobs(tx, claims, add, &keyFailed); err != nil {
+				return err
+			}
+			return s.checkInteractions(tx, add, &keyFailed)
 		})
 	})
 	if err != nil {
@@ -263,4 +269,67 @@ func (s *Store) checkBlobs(tx *bolt.Tx, claims map[string]int, add func(string, 
 		k, _ = c.Seek(append(sha, 0xff, 0xff, 0xff, 0xff, 0xff))
 	}
 	return nil
+}
+
+// checkInteractions is Check's part for interactions.
+func (s *Store) checkInteractions(tx *bolt.Tx, add func(string, ...any), keyFailed *bool) error {
+	recs, bodies, ob := tx.Bucket(bucketInteractions), tx.Bucket(bucketInteractionBodies), tx.Bucket(bucketInteractionOutbox)
+	err := recs.ForEach(func(k, _ []byte) error {
+		id := string(k)
+		r, err := getInteractionRecord(tx, id)
+		if err != nil {
+			add("interaction %s: record does not decode", id)
+			return nil
+		}
+		if r.State == InteractionQueued {
+			if r.OutboxKey == nil || string(ob.Get(r.OutboxKey)) != id {
+				add("interaction %s: queued but has no outbox entry", id)
+			}
+		} else if r.OutboxKey != nil {
+			add("interaction %s: %s but still has an outbox entry key", id, r.State)
+		}
+		switch {
+		case r.Purged:
+			if bodies.Get(k) != nil {
+				add("interaction %s: purged but its body is still stored", id)
+			}
+		case bodies.Get(k) == nil:
+			add("interaction %s: body missing", id)
+		case s.seal == nil:
+			// the key problem is reported once
+		default:
+			if _, err := s.getInteractionBody(tx, id); err != nil {
+				*keyFailed = true
+				add("interaction %s: body does not decrypt", id)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = ob.ForEach(func(k, v []byte) error {
+		id := string(v)
+		r, err := getInteractionRecord(tx, id)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			add("interaction outbox entry %x: points at interaction %s, which does not exist", k, id)
+		case err != nil:
+			// reported above
+		case r.State != InteractionQueued:
+			add("interaction outbox entry %x: points at interaction %s, which is %s", k, id, r.State)
+		case string(r.OutboxKey) != string(k):
+			add("interaction outbox entry %x: interaction %s has another outbox entry", k, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return bodies.ForEach(func(k, _ []byte) error {
+		if recs.Get(k) == nil {
+			add("interaction body %s has no interaction", k)
+		}
+		return nil
+	})
 }

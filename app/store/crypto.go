@@ -3,8 +3,11 @@ package store
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -38,6 +41,9 @@ const keyCheckPlain = "civicdesk store key check v1"
 type sealer struct {
 	aead   cipher.AEAD
 	source string // where the key came from, for error messages
+	// macKey, derived from the key, makes digests of personal data that
+	// may be stored in the clear (see digest).
+	macKey []byte
 }
 
 func newSealer(key []byte, source string) (*sealer, error) {
@@ -52,7 +58,27 @@ func newSealer(key []byte, source string) (*sealer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrKey, err)
 	}
-	return &sealer{aead: aead, source: source}, nil
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(macLabel))
+	return &sealer{aead: aead, source: source, macKey: mac.Sum(nil)}, nil
+}
+
+// macLabel derives the digest key from the store key.
+const macLabel = "civicdesk digest key v1"
+
+// digest is a keyed hash (HMAC-SHA-256) of parts, each length-prefixed, in
+// hex. Without the store key it tells nothing about personal data, even
+// short guessable values, so it may be kept in plain records to recognise
+// the same content again after the content itself was purged.
+func (c *sealer) digest(parts ...[]byte) string {
+	mac := hmac.New(sha256.New, c.macKey)
+	var n [8]byte
+	for _, p := range parts {
+		binary.BigEndian.PutUint64(n[:], uint64(len(p)))
+		mac.Write(n[:])
+		mac.Write(p)
+	}
+	return hex.EncodeToString(mac.Sum(nil))
 }
 
 func aad(bucket, key []byte) []byte {

@@ -20,6 +20,15 @@ const (
 	EventWithdrawn = "withdrawn"
 	EventRetried   = "retried"
 	EventRecovered = "recovered"
+
+	// Interactions (tickets, ratings, feedback). Their events name the id
+	// and, in Detail, the kind; never the body.
+	EventInteractionQueued  = "interaction_queued"
+	EventInteractionSent    = "interaction_sent"
+	EventInteractionRefused = "interaction_refused"
+	EventInteractionPurged  = "interaction_purged"
+	EventInteractionDeleted = "interaction_deleted"
+	EventReply              = "reply"
 )
 
 // event appends e to the journal in tx. Events name ids, kinds and states,

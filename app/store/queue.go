@@ -259,9 +259,24 @@ func (s *Store) MarkFailed(id string, cause string) error {
 // need attention or are in conflict. A change for an application still
 // queued here (its receipt was lost on the way) is kept and applied when
 // the receipt arrives.
+//
+// A change of Kind ChangeReply is a staff reply to an interaction: it is
+// added to the interaction's Replies (see applyReply: unknown ids, empty
+// replies and a reply already recorded at the same time are skipped).
+// Changes of other kinds, from a newer central API, are skipped.
 func (s *Store) ApplyChanges(changes []StatusChange, cursor string) error {
 	return s.update(func(tx *bolt.Tx) error {
 		for _, c := range changes {
+			switch c.Kind {
+			case "":
+			case ChangeReply:
+				if err := s.applyReply(tx, c); err != nil {
+					return err
+				}
+				continue
+			default:
+				continue
+			}
 			if !c.Status.IsServer() {
 				continue
 			}

@@ -9,8 +9,8 @@ import (
 	"civicdesk/app/lifecycle"
 )
 
-// Bucket names. Only personal, blob_chunks (and meta's secret/ keys) hold
-// encrypted data; the others hold no personal data.
+// Bucket names. Only personal, blob_chunks, interaction_bodies (and meta's
+// secret/ keys) hold encrypted data; the others hold no personal data.
 var (
 	bucketApplications = []byte("applications") // id -> JSON record (no values, no attachments)
 	bucketSummaries    = []byte("summaries")    // id -> compact binary Summary, for cheap listing
@@ -22,11 +22,16 @@ var (
 	bucketJournal      = []byte("journal")      // seq(8, big-endian) -> JSON Event
 	bucketBlobs        = []byte("blobs")        // sha -> JSON blobMeta; sha + "/" + id -> "" (id references it)
 	bucketBlobChunks   = []byte("blob_chunks")  // sha + chunk index (4, big-endian) -> sealed chunk
+	// Interactions (tickets, ratings, feedback); see interactions.go.
+	bucketInteractions      = []byte("interactions")       // id -> JSON interactionRecord (no body)
+	bucketInteractionBodies = []byte("interaction_bodies") // id -> sealed body
+	bucketInteractionOutbox = []byte("interaction_outbox") // seq(8, big-endian) + id -> id
 )
 
 // allBuckets are the buckets of the current schema.
 var allBuckets = [][]byte{bucketApplications, bucketSummaries, bucketPersonal, bucketOutbox,
-	bucketCatalog, bucketSync, bucketMeta, bucketJournal, bucketBlobs, bucketBlobChunks}
+	bucketCatalog, bucketSync, bucketMeta, bucketJournal, bucketBlobs, bucketBlobChunks,
+	bucketInteractions, bucketInteractionBodies, bucketInteractionOutbox}
 
 var (
 	keySchemaVersion = []byte("schema_version")
@@ -74,6 +79,14 @@ var migrations = []migration{
 			}
 		}
 		return s.moveAttachmentsToBlobs(tx)
+	}},
+	{3, "queue tickets, ratings and feedback (interactions) with their outbox", func(tx *bolt.Tx, s *Store) error {
+		for _, b := range [][]byte{bucketInteractions, bucketInteractionBodies, bucketInteractionOutbox} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
 	}},
 }
 
