@@ -129,7 +129,7 @@ type Summary struct {
 type Event struct {
 	Seq    uint64           `json:"seq"`
 	At     time.Time        `json:"at"`
-	Kind   string           `json:"kind"` // created, queued, sent, refused, status, purged, deleted, retried, recovered
+	Kind   string           `json:"kind"` // created, queued, sent, refused, status, purged, deleted, retried, recovered, interaction_*, reply
 	ID     string           `json:"id,omitempty"`
 	State  lifecycle.Status `json:"state,omitempty"`
 	Detail string           `json:"detail,omitempty"` // never form values
