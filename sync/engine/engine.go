@@ -108,6 +108,10 @@ type Status struct {
 	// ConsecutiveFailures counts rounds since the last clean one; it drives
 	// the backoff.
 	ConsecutiveFailures int
+	// PendingInteractions are the tickets, ratings and feedback waiting to
+	// be sent; OldestInteraction when the oldest was queued (zero when none).
+	PendingInteractions int
+	OldestInteraction   time.Time
 	// ServerSkew is server time minus device time at the last health check
 	// (positive: the device is behind). Diagnostics only: the engine never
 	// corrects times with it, it uses the server's times as they come.
@@ -121,11 +125,22 @@ type Status struct {
 // central API now holds complete; BlobBytes the bytes sent in chunk bodies
 // (BlobBytesLost of them did not arrive or were refused: a cut connection,
 // a damaged chunk, a wrong offset).
+//
+// The Interaction fields count the same for tickets, ratings and feedback:
+// Interactions = InteractionsAccepted + InteractionsRefused +
+// InteractionsConflicts + InteractionsTransient, except that
+// InteractionsRefused also counts the rare interaction refused on the
+// device, unsent, because its stored copy cannot be read. Changes counts
+// every entry of the changes feed, Replies those that are staff replies to
+// an interaction.
 type Report struct {
 	Batches, Sent, Accepted, Duplicates, Refused, Conflicts, Transient, Changes int
 	CatalogUpdated, NoticesUpdated                                              bool
 	Waiting, BlobsUploaded                                                      int
 	BlobBytes, BlobBytesLost                                                    int64
+
+	InteractionBatches, Interactions, InteractionsAccepted, InteractionsDuplicates int
+	InteractionsRefused, InteractionsConflicts, InteractionsTransient, Replies     int
 }
 
 // Engine syncs one Queue with one central API. Its methods are safe for
@@ -231,14 +246,19 @@ func (e *Engine) Trigger() {
 // applications wait for (unless Config.Attachments says not now), push
 // (drain the outbox in batches until it is empty or a batch fails; an
 // application whose attachments the central API does not hold yet waits),
-// pull the changes feed until it has no more, refresh the catalog by ETag,
-// then the hall's notices by ETag (Config.Hall; never fails the round).
-// Every step must succeed for the round to succeed; a failed step ends the
-// round, sets LastError and schedules the next attempt with backoff. A
-// failed upload is the exception: it holds back only the applications that
-// wait for it, so the push and the rest still run, and the round fails
-// with the upload's error at the end. A successful round ends with a
-// heartbeat when one is due (Config.Heartbeat).
+// send the queued interactions (tickets, ratings, feedback) the same way
+// when the API is an Interactor, pull the changes feed until it has no
+// more, refresh the catalog by ETag, then the hall's notices by ETag
+// (Config.Hall; never fails the round). Every step must succeed for the
+// round to succeed; a failed step ends the round, sets LastError and
+// schedules the next attempt with backoff. A failed upload is the
+// exception: it holds back only the applications that wait for it, so the
+// push and the rest still run, and the round fails with the upload's error
+// at the end. A failed interactions step is handled alike (it holds back
+// only the interactions), unless the network is unreachable: then the round
+// ends there. Items the server deferred (retry), applications or
+// interactions, also make the next round come after a backoff. A
+// successful round ends with a heartbeat when one is due (Config.Heartbeat).
 //
 // Only one round runs at a time: a call made while a round is running does
 // not start another; it waits for the running round and returns that
@@ -343,7 +363,7 @@ func (e *Engine) round(ctx context.Context) (Report, error) {
 	// one that left items the server deferred, backs off with full jitter.
 	// A cancelled round changes neither.
 	if ctx.Err() == nil {
-		if err == nil && rep.Transient == 0 {
+		if err == nil && rep.Transient == 0 && rep.InteractionsTransient == 0 {
 			e.streak = 0
 			e.nextDelay = e.cfg.Interval
 		} else {
@@ -364,11 +384,15 @@ func (e *Engine) round(ctx context.Context) (Report, error) {
 	ev := Event{Kind: SyncFinished, Report: &r}
 	if err != nil {
 		ev.Err = err.Error()
-		e.log.Info("sync round failed", "err", err, "sent", rep.Sent, "accepted", rep.Accepted)
+		e.log.Info("sync round failed", "err", err, "sent", rep.Sent, "accepted", rep.Accepted,
+			"interactions", rep.Interactions, "interactions_accepted", rep.InteractionsAccepted)
 	} else {
 		e.log.Debug("sync round done", "batches", rep.Batches, "sent", rep.Sent, "accepted", rep.Accepted,
 			"refused", rep.Refused, "conflicts", rep.Conflicts, "transient", rep.Transient, "changes", rep.Changes,
-			"waiting", rep.Waiting, "blobs_uploaded", rep.BlobsUploaded, "blob_bytes", rep.BlobBytes, "blob_bytes_lost", rep.BlobBytesLost)
+			"waiting", rep.Waiting, "blobs_uploaded", rep.BlobsUploaded, "blob_bytes", rep.BlobBytes, "blob_bytes_lost", rep.BlobBytesLost,
+			"interactions", rep.Interactions, "interactions_accepted", rep.InteractionsAccepted,
+			"interactions_refused", rep.InteractionsRefused, "interactions_conflicts", rep.InteractionsConflicts,
+			"interactions_transient", rep.InteractionsTransient, "replies", rep.Replies)
 	}
 	e.publishLocked(ev)
 	return rep, err
@@ -401,20 +425,30 @@ func (e *Engine) steps(ctx context.Context, rep *Report, reached *bool) error {
 	if err := e.push(ctx, rep); err != nil {
 		return errors.Join(upErr, fmt.Errorf("push: %w", err))
 	}
+	inErr := e.pushInteractions(ctx, rep)
+	if inErr != nil {
+		inErr = fmt.Errorf("interactions: %w", inErr)
+		// The network is gone: the pull would fail alike. Any other
+		// failure holds back only the interactions: the pull and the rest
+		// still run, and the round fails with it at the end.
+		if ctx.Err() != nil || errors.Is(inErr, client.ErrOffline) || errors.Is(inErr, client.ErrCaptivePortal) {
+			return errors.Join(upErr, inErr)
+		}
+	}
 	if err := e.pull(ctx, rep); err != nil {
-		return errors.Join(upErr, fmt.Errorf("changes: %w", err))
+		return errors.Join(upErr, inErr, fmt.Errorf("changes: %w", err))
 	}
 	if !e.cfg.NoCatalog {
 		if err := e.refreshCatalog(ctx, rep); err != nil {
-			return errors.Join(upErr, fmt.Errorf("catalog: %w", err))
+			return errors.Join(upErr, inErr, fmt.Errorf("catalog: %w", err))
 		}
 	}
 	e.refreshNotices(ctx, rep)
-	return upErr
+	return errors.Join(upErr, inErr)
 }
 
-// refreshStats reads the queue summary and the attachments still to upload
-// into the status and publishes it.
+// refreshStats reads the queue summary, the attachments still to upload
+// and the queued interactions into the status and publishes it.
 func (e *Engine) refreshStats() {
 	qs, err := e.q.Stats()
 	var blobs []store.BlobInfo
@@ -422,8 +456,14 @@ func (e *Engine) refreshStats() {
 	if err == nil {
 		blobs, berr = e.q.PendingBlobs()
 	}
+	is, ierr := e.q.InteractionStats()
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if ierr != nil {
+		e.log.Warn("reading the queued interactions' summary failed", "err", ierr)
+	} else {
+		e.st.PendingInteractions, e.st.OldestInteraction = is.Count, is.Oldest
+	}
 	switch {
 	case err != nil:
 		e.log.Warn("reading the outbox summary failed", "err", err)

@@ -11,11 +11,11 @@ var (
 	// ErrServerNotReady: the central API answered its health check with
 	// ok=false (maintenance). The engine tries again later.
 	ErrServerNotReady = errors.New("central API reports it is not ready (maintenance?): the engine will try again later")
-	// ErrStuckCursor: the changes feed announced more pages without moving
-	// its cursor. The engine stops pulling and tries again later.
 	// ErrBadCatalog: the central API sent a catalog this version cannot
 	// read; the cached catalog stays in use.
-	ErrBadCatalog  = errors.New("central API sent a catalog this device cannot read; the cached catalog stays in use (tell the central API's operator)")
+	ErrBadCatalog = errors.New("central API sent a catalog this device cannot read; the cached catalog stays in use (tell the central API's operator)")
+	// ErrStuckCursor: the changes feed announced more pages without moving
+	// its cursor. The engine stops pulling and tries again later.
 	ErrStuckCursor = errors.New("central API changes feed did not move its cursor: the engine will try again later")
 	// ErrBadNotices: the central API sent notices this version cannot read
 	// (or the cached ones are damaged); the cached notices stay in use.
@@ -27,4 +27,8 @@ var (
 	// ErrUploadStalled: the central API's offsets for an attachment did not
 	// move on. The engine stops uploading it and tries again later.
 	ErrUploadStalled = errors.New("central API kept answering an attachment upload without taking its bytes: the engine will try again later")
+	// ErrInteractionUnreadable: a stored interaction's body is not the
+	// wire form's JSON (a damaged record). It cannot be sent or shown;
+	// enter it again.
+	ErrInteractionUnreadable = errors.New("the stored interaction cannot be read (damaged record): enter it again")
 )

@@ -67,6 +67,8 @@ type fakeCentral struct {
 	calls    []string                   // "create", "patch", "head", "submit" in order
 	items    map[string]wire.SubmitItem // last submitted version of each item
 	notices  fakeNotices                // see notices_test.go
+	inter    fakeInteractions           // see interactions_test.go
+	trace    []string                   // "submit", "interact", "changes" in order
 }
 
 // fakeBlob is the server's copy of a blob: data holds the bytes received.
@@ -124,6 +126,8 @@ func (f *fakeCentral) serve(w http.ResponseWriter, r *http.Request) {
 		f.serveBlobCreate(w, r)
 	case wire.PathNotices:
 		f.serveNotices(w, r)
+	case wire.PathInteractions:
+		f.serveInteractions(w, r)
 	default:
 		if sha, ok := strings.CutPrefix(r.URL.Path, wire.PathBlobs+"/"); ok {
 			f.serveBlob(w, r, sha)
@@ -313,6 +317,7 @@ func (f *fakeCentral) serveSubmit(w http.ResponseWriter, r *http.Request) {
 	defer f.mu.Unlock()
 	f.batchSizes = append(f.batchSizes, len(req.Items))
 	f.calls = append(f.calls, "submit")
+	f.trace = append(f.trace, "submit")
 	for _, it := range req.Items {
 		f.items[it.ID] = it
 	}
@@ -375,6 +380,7 @@ func (f *fakeCentral) serveChanges(w http.ResponseWriter, r *http.Request) {
 	defer f.mu.Unlock()
 	cur := r.URL.Query().Get("cursor")
 	f.cursorsAsked = append(f.cursorsAsked, cur)
+	f.trace = append(f.trace, "changes")
 	from, _ := strconv.Atoi(cur)
 	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
 	to := min(len(f.changes), from+limit)

@@ -33,7 +33,8 @@ type Heartbeater interface {
 
 var _ Heartbeater = (*client.Client)(nil)
 
-// HeartbeatFrom builds a heartbeat from the engine's status and what the
+// HeartbeatFrom builds a heartbeat from the engine's status (its queue
+// depth counts applications and interactions alike) and what the
 // program knows of the device: its version, kind ("kiosk" or "phone"), free
 // disk bytes (negative when unknown: sent as 0), printer state ("ok",
 // "missing", "error: ...", "" when none is configured) and the device
@@ -42,14 +43,22 @@ func HeartbeatFrom(st Status, version, kind string, freeDisk int64, printer stri
 	return wire.Heartbeat{
 		Version:       clipRunes(version, maxBeatVersion),
 		Kind:          kind,
-		QueueDepth:    max(st.Pending, 0),
-		OldestQueued:  st.OldestPending,
+		QueueDepth:    max(st.Pending, 0) + max(st.PendingInteractions, 0),
+		OldestQueued:  earliest(st.OldestPending, st.OldestInteraction),
 		LastSync:      st.LastSuccess,
 		LastError:     clipRunes(st.LastError, maxBeatError),
 		FreeDiskBytes: max(freeDisk, 0),
 		PrinterState:  clipRunes(printer, maxBeatPrinter),
 		DeviceTime:    now,
 	}
+}
+
+// earliest is the earlier of two times, a zero one not counting.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
 }
 
 // clipRunes shortens s to at most n characters, ending with "…" when cut.

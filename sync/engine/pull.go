@@ -6,11 +6,14 @@ import (
 
 	"civicdesk/app/catalog"
 	"civicdesk/app/store"
+	"civicdesk/sync/wire"
 )
 
 // pull reads the changes feed from the stored cursor until it says no more,
 // applying each page and its cursor in one store transaction. Times are the
-// server's, as they come.
+// server's, as they come. A change of Kind wire.ChangeReply is a staff
+// reply to an interaction: it is stored as such and published as
+// ReplyReceived; the others are status changes of applications.
 func (e *Engine) pull(ctx context.Context, rep *Report) error {
 	cursor, err := e.q.Cursor()
 	if err != nil {
@@ -27,6 +30,10 @@ func (e *Engine) pull(ctx context.Context, rep *Report) error {
 		}
 		changes := make([]store.StatusChange, len(resp.Changes))
 		for i, c := range resp.Changes {
+			if c.Kind == wire.ChangeReply {
+				changes[i] = store.StatusChange{Kind: store.ChangeReply, ID: c.ID, Tracking: c.Tracking, At: c.At, Note: c.Note}
+				continue
+			}
 			changes[i] = store.StatusChange{ID: c.ID, Tracking: c.Tracking, Status: c.Status, At: c.At, Note: c.Note}
 		}
 		if len(changes) > 0 || next != cursor {
@@ -36,6 +43,11 @@ func (e *Engine) pull(ctx context.Context, rep *Report) error {
 		}
 		rep.Changes += len(changes)
 		for _, c := range resp.Changes {
+			if c.Kind == wire.ChangeReply {
+				rep.Replies++
+				e.publish(Event{Kind: ReplyReceived, ID: c.ID, Tracking: c.Tracking, At: c.At, Note: c.Note})
+				continue
+			}
 			e.publish(Event{Kind: ApplicationUpdated, ID: c.ID, Tracking: c.Tracking, AppStatus: c.Status, At: c.At, Note: c.Note})
 		}
 		if !resp.More {

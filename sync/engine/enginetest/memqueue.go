@@ -3,13 +3,18 @@
 package enginetest
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sync"
+	"time"
+
+	"github.com/google/uuid"
 
 	"civicdesk/app/lifecycle"
 	"civicdesk/app/store"
@@ -32,9 +37,14 @@ type MemQueue struct {
 	calls   map[string]int
 	blobs   map[string]*memBlob // by SHA-256
 	maxRead int                 // largest p given to ReadBlob
-	// Kiosk purges form values and attachments on acceptance, as the kiosk
-	// retention policy does.
+	inter   map[string]*store.Interaction
+	iorder  []string // interaction ids as stored, oldest first
+	iqueue  []string // queued interaction ids, oldest first
+	// Kiosk purges form values and attachments on acceptance, and an
+	// interaction's body, as the kiosk retention policy does.
 	Kiosk bool
+	// Now is the clock of QueueInteraction (nil: time.Now).
+	Now func() time.Time
 }
 
 type memBlob struct {
@@ -47,7 +57,7 @@ type memBlob struct {
 func NewMemQueue() *MemQueue {
 	return &MemQueue{apps: map[string]*store.Application{}, sizes: map[string]int{},
 		enq: map[string]store.OutboxItem{}, fail: map[string]error{}, calls: map[string]int{},
-		blobs: map[string]*memBlob{}}
+		blobs: map[string]*memBlob{}, inter: map[string]*store.Interaction{}}
 }
 
 // Add queues app (its State becomes Queued). size 0 means the JSON size of
@@ -95,7 +105,10 @@ func (q *MemQueue) Add(app store.Application, size int) {
 
 // FailOn makes method op ("Pending", "Stats", "MarkAccepted", "MarkRefused",
 // "MarkFailed", "ApplyChanges", "Cursor", "CachedCatalog", "PutCatalog",
-// "PendingBlobs", "ReadBlob", "MarkBlobUploaded", "MarkBlobMissing")
+// "PendingBlobs", "ReadBlob", "MarkBlobUploaded", "MarkBlobMissing",
+// "QueueInteraction", "PendingInteractions", "InteractionStats",
+// "MarkInteractionAccepted", "MarkInteractionRefused",
+// "MarkInteractionFailed")
 // return err until FailOn(op, nil).
 func (q *MemQueue) FailOn(op string, err error) {
 	q.mu.Lock()
@@ -267,7 +280,8 @@ func (q *MemQueue) MarkFailed(id string, cause string) error {
 	return nil
 }
 
-// ApplyChanges implements engine.Queue: unknown ids are skipped.
+// ApplyChanges implements engine.Queue: unknown ids are skipped; a change
+// of Kind store.ChangeReply appends a reply to its interaction, once.
 func (q *MemQueue) ApplyChanges(changes []store.StatusChange, cursor string) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -275,6 +289,10 @@ func (q *MemQueue) ApplyChanges(changes []store.StatusChange, cursor string) err
 		return err
 	}
 	for _, c := range changes {
+		if c.Kind == store.ChangeReply {
+			q.applyReply(c)
+			continue
+		}
 		a, ok := q.apps[c.ID]
 		if !ok {
 			continue
@@ -449,21 +467,224 @@ func (q *MemQueue) MaxRead() int {
 	return q.maxRead
 }
 
-// PendingInteractions: interactions are not kept yet by the twin.
-func (q *MemQueue) PendingInteractions(max int) ([]store.Interaction, error) { return nil, nil }
+// Interactions: tickets, ratings and feedback, kept with the store's
+// semantics (see app/store's interaction methods).
 
-// InteractionStats: none queued.
-func (q *MemQueue) InteractionStats() (store.QueueStats, error) { return store.QueueStats{}, nil }
+// QueueInteraction stores a new interaction and queues it, as the store
+// does: the id must be a UUID, the kind "ticket", "rating" or "feedback",
+// the body non-empty JSON (store.ErrInvalid otherwise). Queuing an id
+// already stored with the same kind and body is a no-op returning the
+// stored one; with another kind or body, store.ErrState. CreatedAt and
+// QueuedAt are Now().
+func (q *MemQueue) QueueInteraction(id, kind string, body []byte) (store.Interaction, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if err := q.enter("QueueInteraction"); err != nil {
+		return store.Interaction{}, err
+	}
+	if _, err := uuid.Parse(id); err != nil || len(id) != 36 {
+		return store.Interaction{}, fmt.Errorf("memqueue: the interaction id must be a UUID: %w", store.ErrInvalid)
+	}
+	switch kind {
+	case "ticket", "rating", "feedback":
+	default:
+		return store.Interaction{}, fmt.Errorf("memqueue: unknown interaction kind: %w", store.ErrInvalid)
+	}
+	if len(body) == 0 || !json.Valid(body) {
+		return store.Interaction{}, fmt.Errorf("memqueue: the interaction body must be JSON: %w", store.ErrInvalid)
+	}
+	if q.inter == nil {
+		q.inter = map[string]*store.Interaction{}
+	}
+	if old, ok := q.inter[id]; ok {
+		if old.Kind != kind || (!old.Purged && !bytes.Equal(old.Body, body)) {
+			return store.Interaction{}, fmt.Errorf("memqueue: interaction %s is stored with another body: %w", id, store.ErrState)
+		}
+		return copyInteraction(old), nil
+	}
+	now := q.now()
+	it := &store.Interaction{ID: id, Kind: kind, Body: slices.Clone(body), State: store.InteractionQueued,
+		CreatedAt: now, QueuedAt: now}
+	q.inter[id] = it
+	q.iorder = append(q.iorder, id)
+	q.iqueue = append(q.iqueue, id)
+	return copyInteraction(it), nil
+}
 
-// MarkInteractionAccepted: store.ErrNotFound.
+// now is the queue's clock; q.mu is held.
+func (q *MemQueue) now() time.Time {
+	if q.Now != nil {
+		return q.Now()
+	}
+	return time.Now()
+}
+
+func copyInteraction(it *store.Interaction) store.Interaction {
+	c := *it
+	c.Body = slices.Clone(it.Body)
+	c.Replies = slices.Clone(it.Replies)
+	return c
+}
+
+// PendingInteractions implements engine.Queue: up to max (<= 0: all)
+// queued interactions, oldest first.
+func (q *MemQueue) PendingInteractions(max int) ([]store.Interaction, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if err := q.enter("PendingInteractions"); err != nil {
+		return nil, err
+	}
+	var out []store.Interaction
+	for _, id := range q.iqueue {
+		if max > 0 && len(out) >= max {
+			break
+		}
+		out = append(out, copyInteraction(q.inter[id]))
+	}
+	return out, nil
+}
+
+// InteractionStats implements engine.Queue: Bytes is the bodies' size.
+func (q *MemQueue) InteractionStats() (store.QueueStats, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if err := q.enter("InteractionStats"); err != nil {
+		return store.QueueStats{}, err
+	}
+	var s store.QueueStats
+	for _, id := range q.iqueue {
+		it := q.inter[id]
+		s.Count++
+		s.Bytes += int64(len(it.Body))
+		if s.Oldest.IsZero() || it.QueuedAt.Before(s.Oldest) {
+			s.Oldest = it.QueuedAt
+		}
+	}
+	return s, nil
+}
+
+// interaction returns the stored interaction; q.mu is held.
+func (q *MemQueue) interaction(id string) (*store.Interaction, error) {
+	it, ok := q.inter[id]
+	if !ok {
+		return nil, fmt.Errorf("memqueue: no interaction %s: %w", id, store.ErrNotFound)
+	}
+	return it, nil
+}
+
+func (q *MemQueue) dequeueInteraction(id string) {
+	q.iqueue = slices.DeleteFunc(q.iqueue, func(s string) bool { return s == id })
+}
+
+// MarkInteractionAccepted implements engine.Queue. An interaction no
+// longer queued is left as it is; under Kiosk the body is purged.
 func (q *MemQueue) MarkInteractionAccepted(id string, a store.InteractionAcceptance) error {
-	return store.ErrNotFound
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if err := q.enter("MarkInteractionAccepted"); err != nil {
+		return err
+	}
+	it, err := q.interaction(id)
+	if err != nil {
+		return err
+	}
+	if it.State != store.InteractionQueued {
+		return nil
+	}
+	it.State = store.InteractionSent
+	it.Reference, it.FollowUp, it.AcceptedAt = a.Reference, a.FollowUp, a.At
+	it.LastError = ""
+	if q.Kiosk {
+		it.Body, it.Purged = nil, true
+	}
+	q.dequeueInteraction(id)
+	return nil
 }
 
-// MarkInteractionRefused: store.ErrNotFound.
+// MarkInteractionRefused implements engine.Queue: state must be
+// InteractionRefused or InteractionConflict (store.ErrInvalid otherwise).
+// An interaction no longer queued is left as it is.
 func (q *MemQueue) MarkInteractionRefused(id string, state store.InteractionState, msg string) error {
-	return store.ErrNotFound
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if err := q.enter("MarkInteractionRefused"); err != nil {
+		return err
+	}
+	if state != store.InteractionRefused && state != store.InteractionConflict {
+		return fmt.Errorf("memqueue: a refusal is refused or conflict: %w", store.ErrInvalid)
+	}
+	it, err := q.interaction(id)
+	if err != nil {
+		return err
+	}
+	if it.State != store.InteractionQueued {
+		return nil
+	}
+	it.State, it.LastError = state, msg
+	q.dequeueInteraction(id)
+	return nil
 }
 
-// MarkInteractionFailed: store.ErrNotFound.
-func (q *MemQueue) MarkInteractionFailed(id, cause string) error { return store.ErrNotFound }
+// MarkInteractionFailed implements engine.Queue: it stays queued.
+func (q *MemQueue) MarkInteractionFailed(id, cause string) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if err := q.enter("MarkInteractionFailed"); err != nil {
+		return err
+	}
+	it, err := q.interaction(id)
+	if err != nil {
+		return err
+	}
+	it.Attempts++
+	it.LastError = cause
+	return nil
+}
+
+// GetInteraction returns a copy of one interaction; store.ErrNotFound
+// when unknown.
+func (q *MemQueue) GetInteraction(id string) (store.Interaction, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	it, err := q.interaction(id)
+	if err != nil {
+		return store.Interaction{}, err
+	}
+	return copyInteraction(it), nil
+}
+
+// Interactions lists the interactions of a kind ("" for all), newest first.
+func (q *MemQueue) Interactions(kind string) ([]store.Interaction, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var out []store.Interaction
+	for i := len(q.iorder) - 1; i >= 0; i-- {
+		it := q.inter[q.iorder[i]]
+		if kind == "" || it.Kind == kind {
+			out = append(out, copyInteraction(it))
+		}
+	}
+	return out, nil
+}
+
+// QueuedInteractions returns the ids of the queued interactions, oldest first.
+func (q *MemQueue) QueuedInteractions() []string {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return slices.Clone(q.iqueue)
+}
+
+// applyReply appends a staff reply to its interaction unless it holds the
+// same one already; unknown ids are skipped. q.mu is held.
+func (q *MemQueue) applyReply(c store.StatusChange) {
+	it, ok := q.inter[c.ID]
+	if !ok {
+		return
+	}
+	for _, r := range it.Replies {
+		if r.At.Equal(c.At) && maps.Equal(r.Text, c.Note) {
+			return
+		}
+	}
+	it.Replies = append(it.Replies, store.Reply{Text: maps.Clone(c.Note), At: c.At})
+}
