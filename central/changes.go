@@ -83,7 +83,7 @@ func (s *Server) changes(device string, cq changesQuery) (wire.ChangesResponse, 
 				return err
 			}
 			if ok {
-				resp.Changes = append(resp.Changes, wire.Change{ID: rec.AppID, Tracking: rec.Tracking,
+				resp.Changes = append(resp.Changes, wire.Change{Kind: rec.Kind, ID: rec.AppID, Tracking: rec.Tracking,
 					Status: rec.Status, At: rec.At, Note: rec.Note})
 			}
 			resp.Cursor = strconv.FormatUint(binary.BigEndian.Uint64(k), 10)

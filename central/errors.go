@@ -27,6 +27,15 @@ var (
 	// ErrNoticeNotFound: no notice has this id (never published, or withdrawn).
 	ErrNoticeNotFound = errors.New("central: no notice has this id")
 
+	// ErrInteractionNotFound: no interaction has this id.
+	ErrInteractionNotFound = errors.New("central: no interaction has this id")
+	// ErrNotReplyable: the interaction is a queue ticket, which takes no reply.
+	ErrNotReplyable = errors.New("central: a queue ticket cannot be replied to: reply to a rating or a feedback")
+	// ErrBadReply: a reply fails the checks (the error says which).
+	ErrBadReply = errors.New("central: the reply is not valid")
+	// ErrBadFilter: a back-office filter value is malformed (the error says which).
+	ErrBadFilter = errors.New("central: the filter is not valid")
+
 	// ErrBlobNotFound: no blob has this SHA-256 (never created, or dropped
 	// after a whole-blob mismatch).
 	ErrBlobNotFound = errors.New("central: no blob has this sha256: create it (POST /v1/blobs) and upload it")

@@ -285,3 +285,79 @@ func FuzzBlobPatch(f *testing.F) {
 		}
 	})
 }
+
+// FuzzInteractionsBody throws bodies at POST /v1/interactions: never a 5xx,
+// refusals are wire.Errors, every item gets a result, an accepted item is
+// stored and valid, and no ticket number is held by two stored tickets.
+func FuzzInteractionsBody(f *testing.F) {
+	fs := newFuzzServer(f)
+	good, _ := json.Marshal(wire.InteractionsRequest{Items: []wire.Interaction{
+		ticketItem("gulou", "20260302", "1", 1), ratingItem(2, "slow"), feedbackItem(wire.FeedbackComplaint, "cold hall")}})
+	noComment := ratingItem(1, "")
+	clash := ticketItem("gulou", "20260302", "1", 1)
+	mixed, _ := json.Marshal(wire.InteractionsRequest{Items: []wire.Interaction{noComment, clash, clash, {}}})
+	for _, seed := range [][]byte{good, mixed, []byte(`{"items":[]}`), []byte(`{"items":null}`), []byte(`{"items":[1,"x",null,{"id":7}]}`), []byte(`{"items":`),
+		[]byte(`{"items":[{"id":"0192d6f0-7b1a-7cc4-8e4c-3a8f4b2d1e90","kind":"rating","created_at":"0000-01-01T00:00:00+01:00","rating":{"score":5}}]}`),
+		[]byte(`{"items":[{"id":"0192d6f0-7b1a-7cc4-8e4c-3a8f4b2d1e91","kind":"ticket","ticket":{"kiosk":"1","category":"A","day":"20260302","seq":1,"number":"A1-001"},"rating":{"score":1}}]}`)} {
+		f.Add(seed, uint8(0))
+		f.Add(seed, uint8(2))
+		f.Add(gzipBytes(seed), uint8(1))
+	}
+	f.Fuzz(func(t *testing.T, body []byte, mode uint8) {
+		// mode 0: plain; 1: body sent as gzip as is; 2: body compressed here.
+		payload := body
+		if mode%3 == 2 {
+			payload = gzipBytes(body)
+		}
+		r := jsonRequest("POST", wire.PathInteractions, fs.device, payload)
+		if mode%3 != 0 {
+			r.Header.Set("Content-Encoding", "gzip")
+		}
+		status, b := fs.serve(t, r)
+		if status != 200 {
+			return
+		}
+		var ir wire.InteractionsResponse
+		if err := json.Unmarshal(b, &ir); err != nil || ir.Results == nil {
+			t.Fatalf("bad answer %s (%v)", b, err)
+		}
+		if mode%3 != 1 {
+			var batch rawBatch
+			decodeStrict(body, &batch)
+			if len(ir.Results) != len(batch.Items) {
+				t.Fatalf("%d results for %d items", len(ir.Results), len(batch.Items))
+			}
+		}
+		list, err := fs.srv.Interactions(InteractionFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		byID := map[string]wire.BackofficeInteraction{}
+		numbers := map[string]string{}
+		for _, in := range list {
+			byID[in.ID] = in
+			if in.Ticket != nil {
+				k := in.Hall + "|" + in.Ticket.Day + "|" + in.Ticket.Number
+				if other, ok := numbers[k]; ok && other != in.ID {
+					t.Fatalf("ticket number held twice")
+				}
+				numbers[k] = in.ID
+			}
+		}
+		for _, res := range ir.Results {
+			if res.Outcome != wire.Accepted {
+				continue
+			}
+			in, ok := byID[res.ID]
+			if !ok {
+				t.Fatalf("accepted item not stored")
+			}
+			if errs := in.Interaction.Check(); len(errs) != 0 {
+				t.Fatalf("stored an invalid interaction: %+v", errs)
+			}
+			if in.FollowUp != in.Interaction.FollowUp() || res.FollowUp != in.FollowUp || res.Reference != in.Reference {
+				t.Fatalf("result %+v disagrees with the stored row", res)
+			}
+		}
+	})
+}

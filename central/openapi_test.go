@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"civicdesk/app/catalog"
 	"civicdesk/app/lifecycle"
 	"civicdesk/sync/wire"
 )
@@ -274,6 +275,14 @@ func TestOpenAPIAgainstServer(t *testing.T) {
 	noticesTag := `"` + sha256Hex(noticesBody) + `"`
 	untitled := sampleNotice("", "x")
 	untitled.Title = nil
+	interactOp, listIntOp, replyOp := "POST "+wire.PathInteractions, "GET "+wire.PathBackofficeInteractions, "POST "+wire.PathBackofficeInteractions+"/{id}/reply"
+	complaint := feedbackItem(wire.FeedbackComplaint, "no seats")
+	held := ticketItem("gulou", "20260302", "1", 1)
+	f.interact(tok, complaint, held)
+	f.interact(tok, ticketItem("gulou", "20260302", "1", 1)) // a clash
+	lowNoComment := ratingItem(1, "")
+	replyPath := func(id string) string { return wire.PathBackofficeInteractions + "/" + id + "/reply" }
+	thanks := wire.Reply{Text: catalog.Text{catalog.LangZh: "已加椅子", catalog.LangEn: "Chairs added"}}
 
 	calls := []struct {
 		op   string // "METHOD path-template"
@@ -364,6 +373,24 @@ func TestOpenAPIAgainstServer(t *testing.T) {
 		{withdrawOp, request{path: wire.PathBackofficeNotices + "/" + gone.ID, token: staff}, 204},
 		{withdrawOp, request{path: wire.PathBackofficeNotices + "/" + gone.ID, token: staff}, 404},
 		{withdrawOp, request{path: wire.PathBackofficeNotices + "/" + shown.ID, token: tok}, 401},
+		{interactOp, request{path: wire.PathInteractions, token: tok, body: wire.InteractionsRequest{Items: []wire.Interaction{ratingItem(5, ""), lowNoComment, complaint}}}, 200},
+		{interactOp, request{path: wire.PathInteractions, token: tok, body: wire.InteractionsRequest{Items: []wire.Interaction{ticketItem("gulou", "20260302", "1", 1), ticketItem("gulou", "20260302", "1", 2)}}, gzip: true}, 200},
+		{interactOp, request{path: wire.PathInteractions, token: tok, raw: []byte(`{"items":[`)}, 400},
+		{interactOp, request{path: wire.PathInteractions, token: tok, raw: []byte(`{"items":[{},{},{},{}]}`)}, 413},
+		{interactOp, request{path: wire.PathInteractions, token: tok, raw: []byte(`{}`), header: map[string]string{"Content-Type": "text/plain"}}, 415},
+		{interactOp, request{path: wire.PathInteractions, token: staff, body: wire.InteractionsRequest{}}, 401},
+		{replyOp, request{path: replyPath(complaint.ID), token: staff, body: thanks}, 200},
+		{replyOp, request{path: replyPath(complaint.ID), token: staff, body: wire.Reply{}}, 400},
+		{replyOp, request{path: replyPath(held.ID), token: staff, body: thanks}, 409},
+		{replyOp, request{path: replyPath("n1"), token: staff, body: thanks}, 404},
+		{replyOp, request{path: replyPath(complaint.ID), token: staff, raw: []byte(`{"text":{"en":"` + strings.Repeat("x", 70000) + `"}}`)}, 413},
+		{replyOp, request{path: replyPath(complaint.ID), token: staff, raw: []byte(`{}`), header: map[string]string{"Content-Type": "text/plain"}}, 415},
+		{replyOp, request{path: replyPath(complaint.ID), token: tok, body: thanks}, 401},
+		{"GET " + wire.PathChanges, request{path: wire.PathChanges + "?limit=1000", token: tok}, 200}, // with the reply
+		{listIntOp, request{path: wire.PathBackofficeInteractions, token: staff}, 200},
+		{listIntOp, request{path: wire.PathBackofficeInteractions + "?kind=ticket&hall=gulou&day=20260302&follow_up=false", token: staff}, 200},
+		{listIntOp, request{path: wire.PathBackofficeInteractions + "?day=yesterday", token: staff}, 400},
+		{listIntOp, request{path: wire.PathBackofficeInteractions, token: tok}, 401},
 	}
 	exercised := map[string]bool{}
 	for i, c := range calls {

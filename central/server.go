@@ -52,7 +52,7 @@ type Options struct {
 	Catalog  *catalog.Catalog // default catalog.Default()
 	Clock    func() time.Time // default time.Now
 	MaxBody  int64            // max request body after gzip decompression, default 8 MiB
-	MaxItems int              // max items per submission batch, default 500
+	MaxItems int              // max items per submission or interactions batch, default 500
 	Logger   *slog.Logger     // default discards; never logs personal data
 	// StaleAfter: a device without a heartbeat for longer is listed as
 	// stale; default DefaultStaleAfter (15 min).
@@ -180,6 +180,9 @@ func (s *Server) routes() []route {
 		{http.MethodGet, wire.PathNotices, authDevice, s.handleNotices},
 		{http.MethodPost, wire.PathBackofficeNotices, authStaff, s.handlePublishNotice},
 		{http.MethodDelete, wire.PathBackofficeNotices + "/{id}", authStaff, s.handleWithdrawNotice},
+		{http.MethodPost, wire.PathInteractions, authDevice, s.handleInteractions},
+		{http.MethodGet, wire.PathBackofficeInteractions, authStaff, s.handleBackofficeInteractions},
+		{http.MethodPost, wire.PathBackofficeInteractions + "/{id}/reply", authStaff, s.handleReply},
 	}
 }
 

@@ -29,7 +29,13 @@ var (
 	bucketBlobRefs     = []byte("blob_refs")     // sha256 hex -> bucket of app id -> ""
 	bucketDeviceHealth = []byte("device_health") // device id -> healthRecord (latest heartbeat)
 	bucketNotices      = []byte("notices")       // notice id -> wire.Notice
-	allBuckets         = [][]byte{bucketDevices, bucketEnrollCodes, bucketStaffTokens, bucketApplications, bucketTracking, bucketChanges, bucketDeviceFeeds, bucketMeta, bucketBlobs, bucketBlobChunks, bucketBlobRefs, bucketDeviceHealth, bucketNotices}
+	// Hall interactions (interactions.go). A data file made before them
+	// gets the buckets on open: no migration, the schema version stays.
+	bucketInteractions  = []byte("interactions")   // interaction id -> interactionRecord
+	bucketTickets       = []byte("tickets")        // ticketKey(hall, day, number) -> interaction id
+	bucketTicketClashes = []byte("ticket_clashes") // refused ticket's interaction id -> clashRecord
+	allBuckets          = [][]byte{bucketDevices, bucketEnrollCodes, bucketStaffTokens, bucketApplications, bucketTracking, bucketChanges, bucketDeviceFeeds, bucketMeta, bucketBlobs, bucketBlobChunks, bucketBlobRefs, bucketDeviceHealth, bucketNotices,
+		bucketInteractions, bucketTickets, bucketTicketClashes}
 	metaSchemaVersion  = []byte("schema_version")
 	metaAppOrdinal     = []byte("app_ordinal")
 	metaTrackingPrefix = "tracking_seq:" // + yyyymmdd
@@ -78,8 +84,11 @@ type appRecord struct {
 	History         []wire.StatusEntry `json:"history"`
 }
 
-// changeRecord is one entry of the changes log.
+// changeRecord is one entry of the changes log: a status change of an
+// application (Kind "") or a staff reply to an interaction (Kind
+// wire.ChangeReply: AppID is the interaction's id, Tracking its reference).
 type changeRecord struct {
+	Kind      string           `json:"kind,omitempty"`
 	AppID     string           `json:"app_id"`
 	Tracking  string           `json:"tracking"`
 	DeviceIDs []string         `json:"device_ids"`
@@ -189,18 +198,23 @@ func counter(tx *bolt.Tx, name []byte) (uint64, error) {
 // appendChange writes a status change to the log and to the feed of every
 // device interested in the application.
 func appendChange(tx *bolt.Tx, a *appRecord, e wire.StatusEntry) error {
+	return appendChangeRecord(tx, changeRecord{AppID: a.ID, Tracking: a.Tracking, DeviceIDs: append([]string(nil), a.Devices...),
+		Status: e.Status, At: e.At, Note: e.Note})
+}
+
+// appendChangeRecord writes a change to the log and to the feed of each of
+// rec.DeviceIDs: the one changes feed of status changes and replies.
+func appendChangeRecord(tx *bolt.Tx, rec changeRecord) error {
 	changes := tx.Bucket(bucketChanges)
 	seq, err := changes.NextSequence()
 	if err != nil {
 		return err
 	}
-	rec := changeRecord{AppID: a.ID, Tracking: a.Tracking, DeviceIDs: append([]string(nil), a.Devices...),
-		Status: e.Status, At: e.At, Note: e.Note}
 	if err := putJSON(changes, seqKey(seq), rec); err != nil {
 		return err
 	}
 	feeds := tx.Bucket(bucketDeviceFeeds)
-	for _, d := range a.Devices {
+	for _, d := range rec.DeviceIDs {
 		fb, err := feeds.CreateBucketIfNotExists([]byte(d))
 		if err != nil {
 			return err

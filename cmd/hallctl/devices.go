@@ -2,17 +2,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"civicdesk/sync/client"
 	"civicdesk/sync/remote"
 	"civicdesk/sync/wire"
 )
@@ -22,31 +19,21 @@ const envStaffToken = "CIVICDESK_STAFF_TOKEN"
 
 func cmdDevices(ctx context.Context, g *globals, args []string) error {
 	fs := flag.NewFlagSet("devices", flag.ContinueOnError)
-	token := fs.String("staff-token", os.Getenv(envStaffToken), "back-office token")
+	token := staffFlags(fs, g)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return withCode(exitUsage, "devices takes no arguments (run 'hallctl help')")
 	}
-	if *token == "" {
-		return withCode(exitUsage, "a staff token is needed: pass --staff-token TOKEN or set %s (the operator mints one with 'central --mint-staff NAME')", envStaffToken)
-	}
-	u, err := g.devicesAPI()
+	bo, done, err := g.staffClient(*token)
 	if err != nil {
 		return err
 	}
-	c, err := client.New(u, client.Options{UserAgent: "hallctl"})
+	defer done()
+	list, err := bo.Devices(ctx)
 	if err != nil {
-		return withCode(exitUsage, "%v", err)
-	}
-	defer c.CloseIdleConnections()
-	list, err := c.Backoffice(*token).Devices(ctx)
-	if err != nil {
-		if errors.Is(err, client.ErrUnauthorized) {
-			return fmt.Errorf("the central API refused the staff token: check it, or ask the operator for a new one: %w", err)
-		}
-		return netErr(err, "list devices")
+		return staffErr(err, "list devices")
 	}
 	if list == nil {
 		list = []wire.DeviceHealth{}

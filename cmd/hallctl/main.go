@@ -1,6 +1,7 @@
 // Command hallctl is the headless admin tool of a civicdesk device, for hall IT
 // staff and scripts: enrol the device, submit and inspect applications, sync,
-// export receipts, purge personal data and check the installation.
+// export receipts, purge personal data, check the installation, and, for the
+// back office, list devices, feedback and tickets, reply and publish notices.
 package main
 
 import (
@@ -26,7 +27,7 @@ const (
 	exitInvalid    = 3 // the application fails validation
 	exitOffline    = 4 // the central API could not be reached
 	exitInUse      = 5 // the store is held by another civicdesk process
-	exitUnhealthy  = 6 // doctor found a problem; devices found a stale or unhealthy device
+	exitUnhealthy  = 6 // doctor found a problem; devices found a stale or unhealthy device; tickets found a clash
 	exitNotEnroled = 7 // the device has no token yet
 )
 
@@ -59,9 +60,22 @@ Commands:
   export  [--out FILE]                 receipts as CSV (no personal data)
   purge                                delete personal data of every accepted application
   doctor                               check the store, the key and the connection
-  devices [--staff-token TOKEN]        the hall's devices with their health, flagging the stale and unhealthy
-                                       (back office; token also from env CIVICDESK_STAFF_TOKEN)
   staff-pin                            set the kiosk's staff PIN (4-8 digits, read from standard input)
+
+Back office (staff token: --staff-token TOKEN or env CIVICDESK_STAFF_TOKEN; --api URL
+if this machine is not an enrolled device; --json also after the command):
+  devices                              the hall's devices with their health, flagging the stale and unhealthy
+  feedback [--follow-up] [--kind rating|feedback|ticket] [--hall H] [--day YYYYMMDD]
+                                       ratings, feedback and tickets the central API holds, newest first
+                                       (--day: a ticket's day or the day received; the table never shows
+                                       a contact number, --json shows everything)
+  reply   ID --zh TEXT [--en TEXT]     reply to a rating or feedback; the resident's device gets it at its next sync
+  tickets [--day YYYYMMDD] [--hall H]  queue tickets recorded on the central API, and how many clashed
+                                       (two kiosks sharing a prefix)
+  notice publish --kind hours|closure|policy|info --title-zh T --title-en T [--hall H]
+                 [--body-zh B] [--body-en B] [--from RFC3339] [--until RFC3339]
+                                       publish a notice (no --hall: every hall)
+  notice withdraw ID                   withdraw a notice
 
 Global flags (before the command):
   --data DIR     data directory (env CIVICDESK_DATA; default ~/.local/share/civicdesk)
@@ -70,8 +84,8 @@ Global flags (before the command):
   --json         machine-readable output
 
 Exit codes: 0 ok, 1 error, 2 usage, 3 invalid application, 4 offline,
-5 store in use, 6 doctor found a problem or devices found a stale or
-unhealthy device, 7 device not enrolled.
+5 store in use, 6 doctor found a problem, devices found a stale or
+unhealthy device, or tickets found a clash, 7 device not enrolled.
 `
 
 func main() {
@@ -139,6 +153,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		"doctor":    cmdDoctor,
 		"devices":   cmdDevices,
 		"staff-pin": cmdStaffPIN,
+		"feedback":  cmdFeedback,
+		"reply":     cmdReply,
+		"tickets":   cmdTickets,
+		"notice":    cmdNotice,
 	}
 	name := fs.Arg(0)
 	if name == "help" {

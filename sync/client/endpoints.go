@@ -92,29 +92,46 @@ func (c *Client) Submit(ctx context.Context, items []wire.SubmitItem) (wire.Subm
 	if err := decode("submit", r, &out); err != nil {
 		return wire.SubmitResponse{}, err
 	}
-	sent := make(map[string]bool, len(items))
-	for _, it := range items {
-		sent[it.ID] = false
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = it.ID
+	}
+	got := make([]string, len(out.Results))
+	for i, res := range out.Results {
+		got[i] = res.ID
+	}
+	if err := namesEvery("submit", ids, got); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// namesEvery checks that an answer's results name every id sent and only
+// those; otherwise the error wraps ErrBadResponse.
+func namesEvery(op string, sent, got []string) error {
+	named := make(map[string]bool, len(sent))
+	for _, id := range sent {
+		named[id] = false
 	}
 	unknown := 0
-	for _, res := range out.Results {
-		if _, ok := sent[res.ID]; ok {
-			sent[res.ID] = true
+	for _, id := range got {
+		if _, ok := named[id]; ok {
+			named[id] = true
 		} else {
 			unknown++
 		}
 	}
 	missing := 0
-	for _, named := range sent {
-		if !named {
+	for _, ok := range named {
+		if !ok {
 			missing++
 		}
 	}
 	if missing > 0 || unknown > 0 {
-		return out, fmt.Errorf("central API submit: answer names %d of %d items sent and %d not sent: %w",
-			len(items)-missing, len(items), unknown, ErrBadResponse)
+		return fmt.Errorf("central API %s: answer names %d of %d items sent and %d not sent: %w",
+			op, len(named)-missing, len(named), unknown, ErrBadResponse)
 	}
-	return out, nil
+	return nil
 }
 
 // Changes fetches one page of the device's changes feed after cursor.
@@ -156,7 +173,35 @@ func (c *Client) Track(ctx context.Context, tracking, code string) (wire.TrackRe
 	return out, nil
 }
 
-// Interact sends a batch of hall interactions (tickets, ratings, feedback).
+// Interact sends a batch of hall interactions (queue tickets, ratings,
+// feedback), gzip-compressed, with the device token; retries as Submit
+// does (the ids make a resend harmless). The answer must name every item
+// sent and only those: otherwise the error wraps ErrBadResponse (retryable)
+// and the parsed answer is still returned, so a caller can keep the results
+// it does hold. An empty batch sends nothing.
 func (c *Client) Interact(ctx context.Context, items []wire.Interaction) (wire.InteractionsResponse, error) {
-	return wire.InteractionsResponse{}, errors.New("client: Interact is not implemented yet")
+	if len(items) == 0 {
+		return wire.InteractionsResponse{}, nil
+	}
+	r, err := c.do(ctx, call{op: "interactions", method: http.MethodPost, path: wire.PathInteractions,
+		body: wire.InteractionsRequest{Items: items}, gzip: true, auth: c.bearer()})
+	if err != nil {
+		return wire.InteractionsResponse{}, err
+	}
+	var out wire.InteractionsResponse
+	if err := decode("interactions", r, &out); err != nil {
+		return wire.InteractionsResponse{}, err
+	}
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = it.ID
+	}
+	got := make([]string, len(out.Results))
+	for i, res := range out.Results {
+		got[i] = res.ID
+	}
+	if err := namesEvery("interactions", ids, got); err != nil {
+		return out, err
+	}
+	return out, nil
 }

@@ -26,7 +26,7 @@ var (
 	// or check the staff token.
 	ErrUnauthorized = errors.New("central API refused the credentials: enrol the device again or check the token")
 	// ErrNotFound: the thing asked for does not exist (404).
-	ErrNotFound = errors.New("not found on the central API: check the tracking number and code")
+	ErrNotFound = errors.New("not found on the central API: check the tracking number and code, or the id")
 	// ErrChunkChecksum: the central API refused an attachment chunk whose
 	// bytes did not match their checksum (tus 460): the link damaged them.
 	// The chunk was dropped; send it again.

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -35,4 +36,36 @@ func (c *Client) Notices(ctx context.Context, hall, etag string) (body []byte, n
 		return nil, "", false, fmt.Errorf("central API notices: HTTP %d with JSON that is not a notices answer (no notices): %w", r.status, ErrBadResponse)
 	}
 	return r.body, r.header.Get("ETag"), false, nil
+}
+
+// PublishNotice publishes a notice with the staff token and returns it as
+// stored (the server sets ID and Published). It is never re-sent after a
+// network error (the server would publish it twice): on ErrOffline, check
+// the notices before publishing again. A notice the server refuses is an
+// *APIError with status 400 and the server's message.
+func (b *Backoffice) PublishNotice(ctx context.Context, n wire.Notice) (wire.Notice, error) {
+	r, err := b.c.do(ctx, call{op: "backoffice publish notice", method: http.MethodPost, path: wire.PathBackofficeNotices,
+		body: n, auth: b.token, noResend: true})
+	if err != nil {
+		return wire.Notice{}, err
+	}
+	var out wire.Notice
+	if err := decode("backoffice publish notice", r, &out); err != nil {
+		return wire.Notice{}, err
+	}
+	if out.ID == "" {
+		return wire.Notice{}, fmt.Errorf("central API backoffice publish notice: answer without an id: %w", ErrBadResponse)
+	}
+	return out, nil
+}
+
+// WithdrawNotice withdraws the notice with this id. An unknown id (never
+// published, or withdrawn already) wraps ErrNotFound.
+func (b *Backoffice) WithdrawNotice(ctx context.Context, id string) error {
+	if id == "" {
+		return errors.New("backoffice withdraw notice: the notice id is empty: give the id printed when it was published")
+	}
+	_, err := b.c.do(ctx, call{op: "backoffice withdraw notice", method: http.MethodDelete,
+		path: wire.PathBackofficeNotices + "/" + url.PathEscape(id), auth: b.token})
+	return err
 }
