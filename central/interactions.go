@@ -37,10 +37,7 @@ const (
 	referencePrefix        = "FK"
 	metaInteractionOrdinal = "interaction_ordinal"
 	metaReferencePrefix    = "reference_seq:" // + yyyymmdd
-	// HeaderTicketClashes is the header of GET /v1/backoffice/interactions
-	// that counts the ticket clashes recorded (for the hall and day filters).
-	HeaderTicketClashes = "X-Ticket-Clashes"
-	maxFilterHall       = 64
+	maxFilterHall          = 64
 )
 
 // interactionRecord is one accepted interaction.
@@ -349,7 +346,7 @@ func (s *Server) handleBackofficeInteractions(w http.ResponseWriter, r *http.Req
 	if err != nil {
 		return err
 	}
-	w.Header().Set(HeaderTicketClashes, strconv.Itoa(clashes))
+	w.Header().Set(wire.HeaderTicketClashes, strconv.Itoa(clashes))
 	writeJSON(w, http.StatusOK, list)
 	return nil
 }

@@ -55,9 +55,9 @@ func (f *fixture) listInteractions(staff, query string) ([]wire.BackofficeIntera
 	f.t.Helper()
 	var list []wire.BackofficeInteraction
 	resp := f.doJSON(request{method: "GET", path: wire.PathBackofficeInteractions + "?" + query, token: staff}, 200, &list)
-	n, err := strconv.Atoi(resp.Header.Get(HeaderTicketClashes))
+	n, err := strconv.Atoi(resp.Header.Get(wire.HeaderTicketClashes))
 	if err != nil {
-		f.t.Fatalf("%s header %q", HeaderTicketClashes, resp.Header.Get(HeaderTicketClashes))
+		f.t.Fatalf("%s header %q", wire.HeaderTicketClashes, resp.Header.Get(wire.HeaderTicketClashes))
 	}
 	return list, n
 }

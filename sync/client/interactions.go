@@ -11,11 +11,6 @@ import (
 	"civicdesk/sync/wire"
 )
 
-// headerTicketClashes is the header of the back office's interactions list
-// that counts the queue tickets the server refused because another ticket
-// held their number (central.HeaderTicketClashes).
-const headerTicketClashes = "X-Ticket-Clashes"
-
 // InteractionFilter narrows the back office's list of interactions; the
 // zero value lists them all.
 type InteractionFilter struct {
@@ -70,7 +65,7 @@ func (b *Backoffice) InteractionList(ctx context.Context, f InteractionFilter) (
 	if err := decode("backoffice interactions", r, &out.Items); err != nil {
 		return InteractionList{}, err
 	}
-	if n, err := strconv.Atoi(r.header.Get(headerTicketClashes)); err == nil && n >= 0 {
+	if n, err := strconv.Atoi(r.header.Get(wire.HeaderTicketClashes)); err == nil && n >= 0 {
 		out.TicketClashes = n
 	}
 	return out, nil

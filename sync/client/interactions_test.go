@@ -166,12 +166,12 @@ func TestBackofficeInteractions(t *testing.T) {
 		wantError error
 	}{
 		{"all", InteractionFilter{}, "", func(w http.ResponseWriter) {
-			w.Header().Set(headerTicketClashes, "2")
+			w.Header().Set(wire.HeaderTicketClashes, "2")
 			writeJSON(w, 200, rows)
 		}, 1, 2, nil},
 		{"filtered", InteractionFilter{Kind: wire.KindTicket, Hall: "gu lou", Day: "20260302", FollowUpOnly: true},
 			"day=20260302&follow_up=true&hall=gu+lou&kind=ticket", func(w http.ResponseWriter) {
-				w.Header().Set(headerTicketClashes, "0")
+				w.Header().Set(wire.HeaderTicketClashes, "0")
 				writeJSON(w, 200, []wire.BackofficeInteraction{})
 			}, 0, 0, nil},
 		{"no clash header", InteractionFilter{}, "", func(w http.ResponseWriter) { writeJSON(w, 200, []int{}) }, 0, -1, nil},

@@ -24,6 +24,10 @@ import (
 const (
 	PathInteractions           = "/v1/interactions"
 	PathBackofficeInteractions = "/v1/backoffice/interactions"
+	// HeaderTicketClashes, on the back office's list, counts the tickets
+	// refused because another ticket held their number (for the hall and
+	// day filters): two kiosks set up with one prefix.
+	HeaderTicketClashes = "X-Ticket-Clashes"
 )
 
 // Interaction kinds.
