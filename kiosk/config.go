@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"fmt"
+	"log/slog"
 	"time"
 
 	"civicdesk/app/catalog"
@@ -63,6 +64,10 @@ type Config struct {
 	Printer string
 	// Paper is the printer's roll width (default escpos.Width80).
 	Paper escpos.Paper
+	// Logger takes what the kiosk reports for the hall's IT staff (a
+	// ticket that could not be queued for the central API); never
+	// personal data (default slog.Default()).
+	Logger *slog.Logger
 }
 
 // Counter is one counter category of the hall.
@@ -133,6 +138,9 @@ func (c Config) withDefaults(d *ui.Deps) Config {
 	}
 	if c.Paper == 0 {
 		c.Paper = escpos.Width80
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
 	}
 	return c
 }

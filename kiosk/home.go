@@ -52,14 +52,14 @@ func (k *Kiosk) buildHome() *homeView {
 		h.queue = widget.NewButtonWithIcon(k.t("kiosk.home.queue"), theme.ListIcon(), nil)
 		h.queue.Disable()
 	}
-	h.rate = widget.NewButtonWithIcon(k.t("kiosk.home.rate"), theme.ConfirmIcon(), nil)
-	h.rate.Disable()
+	h.rate = widget.NewButtonWithIcon(k.t("kiosk.home.rate"), theme.ConfirmIcon(), k.OpenRate)
+	h.rate.Importance = widget.HighImportance
 
 	tiles := container.NewGridWithColumns(2,
 		tile(h.apply, k.t("kiosk.home.apply_hint")),
 		tile(h.status, k.t("kiosk.home.status_hint")),
 		tile(h.queue, queueHint),
-		tile(h.rate, k.t("kiosk.home.coming_soon")),
+		tile(h.rate, k.t("kiosk.home.rate_hint")),
 	)
 	scanHint := widget.NewLabel(k.t("kiosk.home.scan_hint"))
 	scanHint.Alignment = fyne.TextAlignCenter

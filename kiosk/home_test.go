@@ -28,7 +28,7 @@ func TestHomeTiles(t *testing.T) {
 		{"apply", h.apply, false},
 		{"status", h.status, false},
 		{"queue number", h.queue, true},
-		{"rate", h.rate, true},
+		{"rate", h.rate, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.btn.Disabled() != tc.disabled {

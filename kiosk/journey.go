@@ -23,3 +23,11 @@ func (k *Kiosk) ShowReceipt(app store.Application) { k.submitted(app) }
 // Scan handles a scanned code as if the hall's keyboard-wedge scanner had
 // typed it: for scanners that deliver codes another way, and for the tour.
 func (k *Kiosk) Scan(code string) { k.onScan(code) }
+
+// Rating is the rating screen of this session, nil when none is open.
+// Used by the screenshot tour.
+func (k *Kiosk) Rating() *ui.RatingScreen { return k.sess.rating }
+
+// Feedback is the complaint, suggestion or question screen of this
+// session, nil when none is open. Used by the screenshot tour.
+func (k *Kiosk) Feedback() *ui.FeedbackScreen { return k.sess.feedback }

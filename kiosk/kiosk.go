@@ -71,15 +71,18 @@ type session struct {
 	apply       *ui.ApplyVM // the application being filled in (a draft), nil when none
 	wizard      *ui.Wizard
 	receipt     *ui.Receipt
+	rating      *ui.RatingScreen   // the rating being given, nil when none
+	feedback    *ui.FeedbackScreen // the complaint, suggestion or question being written
 	login       *loginVM
 	staffID     string // non-empty in staff mode
 	queueFilter string
 	// The widgets of the screens last built, for tests.
-	home      *homeView
-	loginView *loginView
-	staffHome *staffHomeView
-	queue     *queueView
-	diag      *diagView
+	home       *homeView
+	rateChoice *rateChoiceView
+	loginView  *loginView
+	staffHome  *staffHomeView
+	queue      *queueView
+	diag       *diagView
 }
 
 // New builds the kiosk over d and applies its theme. It takes over
@@ -97,6 +100,7 @@ func New(d *ui.Deps, cfg Config) *Kiosk {
 	d.Keypad = k.Keypad
 	d.AttachAllowed = func() bool { return k.sess.staffID != "" }
 	d.AttachDir = k.cfg.AttachDir
+	d.Rate = k.RateService
 	k.countdownText = binding.NewString()
 	k.scanner = NewScanner(k.cfg.Clock.Now, k.onScan)
 	k.sess = k.newSession()
@@ -241,6 +245,7 @@ func (k *Kiosk) GoHome() {
 	k.sess.catalogVM = ui.NewCatalogVM()
 	k.sess.statusVM = ui.NewStatusVM(k.d)
 	k.sess.login = newLoginVM()
+	k.sess.rating, k.sess.feedback = nil, nil
 	k.nav.Home()
 }
 

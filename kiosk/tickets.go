@@ -1,8 +1,6 @@
 package kiosk
 
 import (
-	"encoding/json"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
@@ -12,6 +10,8 @@ import (
 	"civicdesk/app/escpos"
 	"civicdesk/app/tickets"
 	"civicdesk/app/ui"
+	"civicdesk/sync/engine"
+	"civicdesk/sync/wire"
 )
 
 // "Take a queue number": the resident picks a counter category, the
@@ -30,11 +30,6 @@ const (
 	// readable from across the waiting area.
 	numberScale = 4
 )
-
-// TicketMetaPrefix starts the store meta key under which each issued
-// ticket is kept as JSON (tickets.Ticket), "tickets.issued.<ID>", until it
-// is synced to the central API.
-const TicketMetaPrefix = "tickets.issued."
 
 // TicketLink is what a queue ticket's QR code encodes.
 func TicketLink(t tickets.Ticket) string {
@@ -123,15 +118,25 @@ func (k *Kiosk) TakeNumber(c Counter) (tickets.Ticket, error) {
 	return t, nil
 }
 
-// recordTicket keeps t in the store for the sync to the central API. The
-// number is valid whatever happens here (its sequence is already saved),
-// so a failure does not keep it from the resident.
+// recordTicket queues t for the central API, which records the hall's
+// numbers (engine.QueueInteraction; the sync engine sends it). The number
+// is valid whatever happens here (its sequence is already saved), so a
+// failure is logged (a ticket holds no personal data) and does not keep
+// it from the resident.
 func (k *Kiosk) recordTicket(t tickets.Ticket) {
-	b, err := json.Marshal(t)
+	_, err := engine.QueueInteraction(k.d.Store, TicketInteraction(t))
 	if err != nil {
+		k.cfg.Logger.Warn("kiosk: queue ticket for sync", "ticket", t.ID, "number", t.Number, "err", err)
 		return
 	}
-	_ = k.d.Store.SetMeta(TicketMetaPrefix+t.ID, string(b))
+	k.d.Sync.Trigger()
+}
+
+// TicketInteraction is the interaction that reports an issued ticket to
+// the central API; its id is the ticket's.
+func TicketInteraction(t tickets.Ticket) wire.Interaction {
+	return wire.Interaction{ID: t.ID, Kind: wire.KindTicket, Hall: t.Hall, CreatedAt: t.IssuedAt,
+		Ticket: &wire.Ticket{Kiosk: t.Kiosk, Category: t.Category, Day: t.Day, Seq: t.Seq, Number: t.Number}}
 }
 
 func (k *Kiosk) buildTicket(vm *ticketVM) fyne.CanvasObject {

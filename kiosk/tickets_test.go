@@ -1,7 +1,6 @@
 package kiosk
 
 import (
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -18,6 +17,8 @@ import (
 	"civicdesk/app/store"
 	"civicdesk/app/tickets"
 	"civicdesk/app/ui/uitest"
+	"civicdesk/sync/engine"
+	"civicdesk/sync/wire"
 )
 
 // newRigWith is newRig with a configuration (its Clock is replaced by the
@@ -163,16 +164,24 @@ func TestIssuedTicketsRecorded(t *testing.T) {
 	if tk.Number != "D2-001" || tk.Hall != "gulou" || tk.Kiosk != "2" {
 		t.Fatalf("ticket %+v", tk)
 	}
-	raw, err := r.d.Store.Meta(TicketMetaPrefix + tk.ID)
+	// Queued for the central API as an interaction with the ticket's id.
+	its, err := r.d.Store.PendingInteractions(10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got tickets.Ticket
-	if err := json.Unmarshal([]byte(raw), &got); err != nil {
-		t.Fatalf("recorded ticket %q: %v", raw, err)
+	if len(its) != 1 || its[0].ID != tk.ID || its[0].Kind != wire.KindTicket {
+		t.Fatalf("queued %+v, want the ticket %s", its, tk.ID)
 	}
-	if got.ID != tk.ID || got.Number != tk.Number || got.Category != "D" || !got.IssuedAt.Equal(tk.IssuedAt) {
-		t.Fatalf("recorded %+v, issued %+v", got, tk)
+	in, err := engine.DecodeInteraction(its[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := wire.Ticket{Kiosk: "2", Category: "D", Day: "20261127", Seq: 1, Number: "D2-001"}
+	if in.Hall != "gulou" || !in.CreatedAt.Equal(tk.IssuedAt) || in.Ticket == nil || *in.Ticket != want {
+		t.Fatalf("queued %+v (ticket %+v), issued %+v", in, in.Ticket, tk)
+	}
+	if r.fs.Triggers != 1 {
+		t.Errorf("%d syncs asked for after a ticket, want 1", r.fs.Triggers)
 	}
 	if link := TicketLink(tk); link != "civicdesk://ticket?no=D2-001&id="+tk.ID {
 		t.Fatalf("TicketLink = %q", link)

@@ -12,6 +12,7 @@ import (
 	"civicdesk/app/lifecycle"
 	"civicdesk/app/store"
 	"civicdesk/sync/engine"
+	"civicdesk/sync/wire"
 )
 
 // Receipt shows what a resident takes away after submitting: the tracking
@@ -146,7 +147,16 @@ func (r *Receipt) show(app store.Application, err error) {
 			}
 		}
 	}
-	r.box.Objects = []fyne.CanvasObject{screen(container.NewPadded(top), body, buttonBar(done))}
+	buttons := []fyne.CanvasObject{done}
+	if d.Rate != nil && err == nil {
+		target := RateTarget{Application: app.ID, Service: app.Service}
+		rate := widget.NewButtonWithIcon(l.T("ui.receipt.rate"), FaceIcon(wire.RatingVerySatisfied), func() {
+			d.Touched()
+			d.Rate(target)
+		})
+		buttons = []fyne.CanvasObject{rate, done}
+	}
+	r.box.Objects = []fyne.CanvasObject{screen(container.NewPadded(top), body, buttonBar(buttons...))}
 	r.box.Refresh()
 	_ = r.tracking.Set(app.Tracking)
 	_ = r.state.Set(string(app.State))

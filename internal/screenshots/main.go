@@ -138,6 +138,18 @@ func (t *tour) seed(dir string) error {
 	return nil
 }
 
+// What the tour's resident types on the rating and feedback screens.
+var (
+	sampleComment = map[string]string{
+		i18n.Zh: "排队等了一个多小时，叫号屏也不亮，听不到叫号。",
+		i18n.En: "I waited over an hour and the number display was off, so I could not hear my number being called.",
+	}
+	sampleComplaint = map[string]string{
+		i18n.Zh: "三号窗口中午十二点到一点没有人，也没有贴暂停服务的告示。",
+		i18n.En: "Counter 3 was empty from noon to 1 pm, with no sign saying it was closed.",
+	}
+)
+
 func sampleValues() catalog.Values {
 	return catalog.Values{"insured_name": "王秀英", "id_number": "320302199003070026", "phone": "13852012345",
 		"insured_category": "adult", "district": "320302", "address": "江苏省徐州市鼓楼区中山北路 18 号 3 单元 502 室",
@@ -244,6 +256,29 @@ func (t *tour) run(size fyne.Size, lang string) error {
 			k.GoHome()
 			k.SetLargeText(true)
 			k.SetHighContrast(true)
+		}},
+		{"14-rating", func() {
+			k.SetLargeText(false)
+			k.SetHighContrast(false)
+			k.GoHome()
+			k.OpenRate()
+			k.RateService(ui.RateTarget{})
+			r := k.Rating()
+			r.Choose(wire.RatingDissatisfied)
+			r.SetComment(sampleComment[lang])
+		}},
+		{"15-rating-thanks", func() {
+			if err := k.Rating().Submit(); err != nil {
+				log.Fatalf("rating: %v", err)
+			}
+		}},
+		{"16-feedback", func() {
+			k.GoHome()
+			k.OpenRate()
+			k.OpenFeedback()
+			f := k.Feedback()
+			f.Choose(wire.FeedbackComplaint)
+			f.SetText(sampleComplaint[lang])
 		}},
 	}
 	for _, s := range steps {
