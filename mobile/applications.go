@@ -47,6 +47,7 @@ type detailView struct {
 	state                    lifecycle.Status
 	timeline                 []string
 	cont, handoff, receipt   *widget.Button
+	rate                     *widget.Button
 	del, confirmDel, keepDel *widget.Button
 	problem                  *widget.Label
 }
@@ -77,7 +78,7 @@ func (s *Shell) Applications() []string {
 
 func (s *Shell) buildApplications() fyne.CanvasObject {
 	s.apps.rows = s.summaries()
-	top := container.NewVBox(ui.Heading(s.t("mobile.apps.title")))
+	top := container.NewVBox(ui.Heading(s.t("mobile.apps.title")), s.mineButton())
 	if len(s.apps.rows) == 0 {
 		s.apps.list = nil
 		return page(top, ui.Paragraph(s.t("mobile.apps.none")), nil)
@@ -275,6 +276,12 @@ func (s *Shell) buildDetail(id string) fyne.CanvasObject {
 			s.showReceipt(id)
 		})
 		actions.Add(v.receipt)
+		target := ui.RateTarget{Application: id, Service: a.Service}
+		v.rate = button(s.t("mobile.apps.rate"), theme.ConfirmIcon(), widget.MediumImportance, func() {
+			s.d.Touched()
+			s.Rate(target)
+		})
+		actions.Add(v.rate)
 	}
 	if a.State != lifecycle.Queued {
 		confirmBox := container.NewVBox()

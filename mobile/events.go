@@ -11,7 +11,7 @@ import (
 
 // follow is where the sync engine's events meet the screens: the Sync
 // tab's bindings are set here, widget changes go through fyne.Do, and a
-// status change the engine pulled raises a notification.
+// status change or a hall's reply the engine pulled raises a notification.
 func (s *Shell) follow(events <-chan engine.Event) {
 	defer s.bg.Done()
 	for ev := range events {
@@ -39,11 +39,17 @@ func (s *Shell) follow(events <-chan engine.Event) {
 			s.notify(ev)
 		case engine.NoticesUpdated:
 			fyne.Do(s.noticesUpdated)
+		case engine.InteractionAccepted, engine.InteractionRefused:
+			fyne.Do(s.interactionsChanged)
+		case engine.ReplyReceived:
+			fyne.Do(s.interactionsChanged)
+			s.notifyReply(ev)
 		}
 		if ev.Dropped > 0 {
 			s.sync.update(s.d.Sync.Status())
 			fyne.Do(func() { s.reloadApplications("") })
 			fyne.Do(s.noticesUpdated)
+			fyne.Do(s.interactionsChanged)
 		}
 	}
 }

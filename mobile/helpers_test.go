@@ -64,11 +64,26 @@ func newRig(t *testing.T, before ...func(*ui.Deps, *uitest.FakeSync)) *rig {
 func startRig(t *testing.T, d *ui.Deps, fs *uitest.FakeSync, set SettingsStore) *rig {
 	t.Helper()
 	n := &notes{ch: make(chan string, 8)}
+	// Under -tags mobile the test driver applies a theme on a goroutine of
+	// its own, which refreshes the window's widgets: wait until it is done
+	// before the test drives them.
+	applied := make(chan struct{}, 1)
+	fyne.CurrentApp().Settings().AddListener(func(fyne.Settings) {
+		select {
+		case applied <- struct{}{}:
+		default:
+		}
+	})
 	s := New(d, Config{Settings: set, Notify: n.notify, Clock: func() time.Time { return uitest.Epoch }})
 	w := test.NewTempWindow(t, s.Object())
 	w.Resize(phoneSize)
 	s.Attach(w)
 	t.Cleanup(s.Close)
+	select {
+	case <-applied:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the shell's theme was not applied")
+	}
 	ms, _ := set.(*MemSettings)
 	return &rig{s: s, d: d, fs: fs, w: w, notes: n, set: ms}
 }

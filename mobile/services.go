@@ -20,7 +20,8 @@ import (
 const maxDraftsShown = 3
 
 // servicesState is the Services tab: catalog -> detail -> wizard -> review
-// -> receipt, with the hall's notices and the drafts to continue on top.
+// -> receipt, with the hall's notices, the way to rate or give feedback,
+// and the drafts to continue on top.
 type servicesState struct {
 	catalogVM *ui.CatalogVM
 	apply     *ui.ApplyVM // the application being filled in, nil when none
@@ -59,13 +60,11 @@ func (s *Shell) servicesHome() ui.Screen {
 		drafts := s.draftSummaries()
 		s.svc.drafts, s.svc.draftIDs = nil, nil
 		notices := s.noticesBox()
-		if len(drafts) == 0 && notices == nil {
-			return cat
-		}
 		box := container.NewVBox()
 		if notices != nil {
 			box.Add(notices)
 		}
+		box.Add(s.feedbackEntry()) // near the notices: rate the hall, complain, suggest, ask
 		if len(drafts) > 0 {
 			box.Add(ui.Subheading(s.t("mobile.services.drafts")))
 		}

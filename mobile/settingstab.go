@@ -93,7 +93,11 @@ func (s *Shell) settingsScreen() fyne.CanvasObject {
 			s.set.result.Importance = widget.DangerImportance
 			return
 		}
-		setText(s.set.result, s.t("mobile.settings.deleted", "N", n))
+		msg := s.t("mobile.settings.deleted", "N", n.Applications)
+		if n.Feedback > 0 {
+			msg = s.t("mobile.settings.deleted_with_feedback", "N", n.Applications, "M", n.Feedback)
+		}
+		setText(s.set.result, msg)
 	})
 	v.confirmBox = container.NewVBox(v.question, container.NewGridWithColumns(2, v.keep, v.confirm))
 	v.confirmBox.Hide()
@@ -130,10 +134,14 @@ func (s *Shell) deleteQuestion() string {
 		}
 		return nil
 	})
+	q := s.t("mobile.settings.delete_question", "N", total)
 	if queued > 0 {
-		return s.t("mobile.settings.delete_question_unsent", "N", total, "Unsent", queued)
+		q = s.t("mobile.settings.delete_question_unsent", "N", total, "Unsent", queued)
 	}
-	return s.t("mobile.settings.delete_question", "N", total)
+	if items, _ := s.feedbackCounts(); items > 0 {
+		q += "\n" + s.t("mobile.settings.delete_question_feedback", "M", items)
+	}
+	return q
 }
 
 // SetDataSaver turns the data saver on or off and remembers it. Turning it
@@ -175,23 +183,37 @@ func (s *Shell) AttachmentsAllowed() bool { return !s.saver.Load() || s.sendNow.
 // DataSaver reports whether the data saver is on. Any goroutine.
 func (s *Shell) DataSaver() bool { return s.saver.Load() }
 
+// Deleted counts what "delete my data" deleted.
+type Deleted struct {
+	Applications int // applications and drafts
+	Feedback     int // ratings and feedback (the hall's replies with them)
+}
+
 // DeleteMyData deletes every application on the phone, drafts and those
 // waiting to be sent included, with their personal data and attachments,
-// and returns how many went. A queued application is first taken out of
-// the queue: if the engine is sending it at this very moment, the central
-// API may still receive it. The settings stay.
-func (s *Shell) DeleteMyData() (int, error) {
+// and every rating and feedback with the hall's replies, and says how many
+// went. A queued application or feedback is first taken out of the queue:
+// if the engine is sending it at this very moment, the central API may
+// still receive it. The settings stay.
+func (s *Shell) DeleteMyData() (Deleted, error) {
 	var sums []store.Summary
 	if err := s.d.Store.ForEach(func(sm store.Summary) error {
 		sums = append(sums, sm)
 		return nil
 	}); err != nil {
-		return 0, fmt.Errorf("mobile: list the applications to delete: %w", err)
+		return Deleted{}, fmt.Errorf("mobile: list the applications to delete: %w", err)
 	}
 	// Nothing on screen may keep a deleted application open.
 	s.svc.apply, s.svc.wizard = nil, nil
 	s.closeReceipts()
 	var errs []error
+	var out Deleted
+	fb, ferr := s.d.Store.DeleteInteractions()
+	if ferr != nil {
+		errs = append(errs, fmt.Errorf("mobile: delete the ratings and feedback: %w", ferr))
+	}
+	out.Feedback = fb
+	_ = s.d.Store.SetMeta(metaRepliesSeen, "")
 	n := 0
 	for _, sm := range sums {
 		if err := s.d.Store.Withdraw(sm.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -207,8 +229,9 @@ func (s *Shell) DeleteMyData() (int, error) {
 	s.navs[TabServices].Home()
 	s.navs[TabApplications].Home()
 	s.navs[TabSettings].Refresh()
+	out.Applications = n
 	if err := errors.Join(errs...); err != nil {
-		return n, fmt.Errorf("mobile: delete my data: %d of %d applications could not be deleted: %w", len(errs), len(sums), err)
+		return out, fmt.Errorf("mobile: delete my data: %d of %d applications deleted: %w", n, len(sums), err)
 	}
-	return n, nil
+	return out, nil
 }

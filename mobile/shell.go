@@ -62,8 +62,12 @@ type Shell struct {
 
 	svc  servicesState
 	apps appsState
-	sync *syncVM
-	set  *settingsView
+	fb   feedbackState
+	// quiet are the deps of the widgets the shell feeds itself from
+	// follow (their own engine subscriptions never deliver).
+	quiet *ui.Deps
+	sync  *syncVM
+	set   *settingsView
 
 	unsub   func()
 	unlang  func()
@@ -84,6 +88,7 @@ func New(d *ui.Deps, cfg Config) *Shell {
 	if d.PrepareAttachment == nil {
 		d.PrepareAttachment = s.prepareAttachment
 	}
+	d.Rate = s.Rate // the receipt's "Rate this service"
 	if st, err := s.cfg.Settings.Load(); err == nil {
 		s.settings = st
 	}
@@ -96,7 +101,8 @@ func New(d *ui.Deps, cfg Config) *Shell {
 	s.sync = newSyncVM(s)
 	quiet := *d
 	quiet.Sync = quietSync{d.Sync}
-	s.syncInd = ui.NewSyncIndicator(&quiet) // fed by follow
+	s.quiet = &quiet
+	s.syncInd = ui.NewSyncIndicator(s.quiet) // fed by follow
 
 	s.svc.catalogVM = ui.NewCatalogVM()
 	s.svc.notice = notice(0)
@@ -107,6 +113,7 @@ func New(d *ui.Deps, cfg Config) *Shell {
 	s.navs[TabSettings] = ui.NewNavigator(ui.Screen{Name: ScreenSettings, Build: s.settingsScreen})
 	s.navs[TabServices].OnChange(s.servicesNavigated)
 	s.navs[TabApplications].OnChange(s.applicationsNavigated)
+	s.navs[TabApplications].OnChange(s.feedbackNavigated)
 
 	services := container.NewBorder(container.NewPadded(s.svc.notice), nil, nil, nil, s.navs[TabServices].Content())
 	icons := []fyne.Resource{theme.GridIcon(), theme.DocumentIcon(), theme.ViewRefreshIcon(), theme.SettingsIcon()}
@@ -176,6 +183,10 @@ func (s *Shell) Close() {
 		s.syncInd.Close()
 		s.unlang()
 		s.closeReceipts()
+		if s.fb.list != nil {
+			s.fb.list.Close()
+			s.fb.list = nil
+		}
 		if a := fyne.CurrentApp(); a != nil && s.win != nil {
 			lc := a.Lifecycle()
 			lc.SetOnEnteredForeground(nil)
@@ -206,8 +217,11 @@ func (s *Shell) tabSelected(*container.TabItem) {
 			n.Refresh() // the drafts
 		}
 	case TabApplications:
-		if n := s.navs[TabApplications]; n.Current() == ScreenApplications || n.Current() == ScreenApplication {
+		switch n := s.navs[TabApplications]; n.Current() {
+		case ScreenApplications, ScreenApplication:
 			n.Refresh()
+		case ScreenMyFeedback:
+			s.interactionsChanged()
 		}
 	case TabSync:
 		s.sync.update(s.d.Sync.Status())

@@ -56,9 +56,14 @@ func (vm *syncVM) update(st engine.Status) {
 	default:
 		_ = vm.State.Set(l.T("mobile.sync.state_online"))
 	}
-	if st.Pending > 0 {
+	switch fb := st.PendingInteractions; {
+	case st.Pending > 0 && fb > 0:
+		_ = vm.Waiting.Set(l.T("mobile.sync.waiting_with_feedback", "N", st.Pending, "Size", ui.FileSize(l, st.PendingBytes), "M", fb))
+	case st.Pending > 0:
 		_ = vm.Waiting.Set(l.T("mobile.sync.waiting", "N", st.Pending, "Size", ui.FileSize(l, st.PendingBytes)))
-	} else {
+	case fb > 0:
+		_ = vm.Waiting.Set(l.T("mobile.sync.waiting_feedback", "M", fb))
+	default:
 		_ = vm.Waiting.Set(l.T("mobile.sync.nothing_waiting"))
 	}
 	if st.LastSuccess.IsZero() {

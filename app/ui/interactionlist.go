@@ -164,7 +164,10 @@ func (l *InteractionList) card(it store.Interaction) fyne.CanvasObject {
 	default:
 		title = loc.T("ui.interactions.feedback_only")
 	}
-	box.Add(container.NewBorder(nil, nil, face, Caption(d.localTime(it.CreatedAt)), Strong(title)))
+	// The time has its own line: beside the title it would be squeezed to
+	// one character a line on a phone in English.
+	box.Add(container.NewBorder(nil, nil, face, nil, Strong(title)))
+	box.Add(Caption(d.localTime(it.CreatedAt)))
 	if text != "" {
 		box.Add(Paragraph(firstLines(text, 3, 120)))
 	}
