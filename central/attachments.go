@@ -81,12 +81,13 @@ func (s *Server) attachmentRefs(it *wire.SubmitItem) []attachmentRef {
 	return refs
 }
 
-// checkBlobs checks an item's files against the blobs the server holds:
-// bad are refusals (a malformed reference, or a size or type other than the
-// blob's: Invalid), missing are files whose blob is not complete here
+// checkBlobs checks an item's files against the blobs device owns (it
+// uploaded all their bytes): bad are refusals (a malformed reference, or a
+// size or type other than the blob's: Invalid), missing are files the
+// device has not uploaded complete, whether or not another device did
 // (Retry with wire.CodeBlobMissing: the client uploads them and sends the
 // item again).
-func checkBlobs(tx *bolt.Tx, refs []attachmentRef) (bad, missing []catalog.FieldError, err error) {
+func checkBlobs(tx *bolt.Tx, device string, refs []attachmentRef) (bad, missing []catalog.FieldError, err error) {
 	seen := map[string]bool{}
 	for _, r := range refs {
 		if r.listed {
@@ -112,7 +113,7 @@ func checkBlobs(tx *bolt.Tx, refs []attachmentRef) (bad, missing []catalog.Field
 				continue
 			}
 		}
-		rec, ok, err := completeBlob(tx, r.sha)
+		rec, ok, err := ownedBlob(tx, device, r.sha)
 		switch {
 		case err != nil:
 			return nil, nil, err

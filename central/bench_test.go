@@ -58,7 +58,7 @@ func BenchmarkPatch1MiB(b *testing.B) {
 	}
 	defer srv.Close()
 	code, _ := srv.MintEnrollCode(3600e9)
-	_, _, tok, _ := srv.enroll(code, "bench", KindKiosk)
+	_, dev, tok, _ := srv.enroll(code, "bench", KindKiosk)
 	h := srv.Handler()
 	data := randomBytes(chunks*wire.MaxChunk, 42)
 	sha := sha256Hex(data)
@@ -67,7 +67,7 @@ func BenchmarkPatch1MiB(b *testing.B) {
 		headers[i] = chunkHeaders(int64(i*wire.MaxChunk), data[i*wire.MaxChunk:(i+1)*wire.MaxChunk])
 	}
 	create := func() {
-		if _, _, err := srv.createBlob(wire.BlobCreate{SHA256: sha, Size: int64(len(data)), Type: "image/jpeg"}); err != nil {
+		if _, _, err := srv.createBlob(dev, wire.BlobCreate{SHA256: sha, Size: int64(len(data)), Type: "image/jpeg"}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -35,9 +35,12 @@ func errBadSHA() error {
 		"the blob name is not a SHA-256: send the file's SHA-256 as 64 lower-case hex digits")
 }
 
+// errUnknownBlob answers a device that has no upload of a blob and does not
+// own it: the same answer whether or not another device uploaded it, so
+// that the answer says nothing of other devices' files.
 func errUnknownBlob() error {
 	return errorf(http.StatusNotFound, codeNotFound,
-		"the server has no blob with this sha256: create it (POST /v1/blobs) and upload it from offset 0")
+		"this device has no upload with this sha256 (never created, or dropped after days without a chunk): create it (POST /v1/blobs) and upload it from offset 0")
 }
 
 // setOffset sets the tus headers of a blob's state.
@@ -49,7 +52,7 @@ func setOffset(h http.Header, offset, size int64) {
 	h.Set("Cache-Control", "no-store")
 }
 
-func (s *Server) handleBlobCreate(w http.ResponseWriter, r *http.Request, _ caller) error {
+func (s *Server) handleBlobCreate(w http.ResponseWriter, r *http.Request, who caller) error {
 	body, err := readBody(w, r, smallBody)
 	if err != nil {
 		return err
@@ -72,10 +75,11 @@ func (s *Server) handleBlobCreate(w http.ResponseWriter, r *http.Request, _ call
 		return errorf(http.StatusBadRequest, codeBadRequest,
 			"type is not a media type (such as image/jpeg): send the file's sniffed media type")
 	}
-	st, created, err := s.createBlob(c)
+	s.maybeSweep()
+	st, created, err := s.createBlob(who.device, c)
 	if errors.Is(err, ErrBlobConflict) {
 		return errorf(http.StatusConflict, codeConflict,
-			"the server holds a complete file with this sha256 and another size or type: compute the sha256, size and type from the file again")
+			"this device uploaded a complete file with this sha256 and another size or type: compute the sha256, size and type from the file again")
 	}
 	if err != nil {
 		return err
@@ -91,12 +95,12 @@ func (s *Server) handleBlobCreate(w http.ResponseWriter, r *http.Request, _ call
 	return nil
 }
 
-func (s *Server) handleBlobHead(w http.ResponseWriter, r *http.Request, _ caller) error {
+func (s *Server) handleBlobHead(w http.ResponseWriter, r *http.Request, who caller) error {
 	sha := r.PathValue("sha256")
 	if !validSHA(sha) {
 		return errBadSHA()
 	}
-	rec, ok, err := s.blob(sha)
+	rec, ok, err := s.blobState(who.device, sha)
 	if err != nil {
 		return err
 	}
@@ -206,7 +210,7 @@ func readChunk(w http.ResponseWriter, r *http.Request, cr *countingReader) ([]by
 	return b, nil
 }
 
-func (s *Server) handleBlobPatch(w http.ResponseWriter, r *http.Request, _ caller) (err error) {
+func (s *Server) handleBlobPatch(w http.ResponseWriter, r *http.Request, who caller) (err error) {
 	var cr countingReader
 	defer func() {
 		s.uploads.received.Add(cr.n)
@@ -225,7 +229,7 @@ func (s *Server) handleBlobPatch(w http.ResponseWriter, r *http.Request, _ calle
 	h.Set("Cache-Control", "no-store")
 	// Check the offset before reading the body, so that a client on a slow
 	// link does not send a chunk the server would refuse anyway.
-	rec, ok, err := s.blob(p.sha)
+	rec, ok, err := s.blobState(who.device, p.sha)
 	switch {
 	case err != nil:
 		return err
@@ -250,7 +254,7 @@ func (s *Server) handleBlobPatch(w http.ResponseWriter, r *http.Request, _ calle
 		return errorf(wire.StatusChecksumMismatch, codeChecksumMismatch,
 			"the chunk does not match its Upload-Checksum and was not stored: send it again")
 	}
-	off, err := s.appendChunk(p.sha, p.offset, chunk)
+	off, err := s.appendChunk(who.device, p.sha, p.offset, chunk)
 	var oe *OffsetError
 	switch {
 	case errors.As(err, &oe): // another PATCH of the same blob got there first
@@ -278,11 +282,11 @@ func (s *Server) handleBackofficeBlob(w http.ResponseWriter, r *http.Request, _ 
 	if !validSHA(sha) {
 		return errBadSHA()
 	}
-	rec, ok, err := s.blob(sha)
+	rec, ok, err := s.storedBlob(sha)
 	if err != nil {
 		return err
 	}
-	if !ok || !rec.Complete {
+	if !ok {
 		return errorf(http.StatusNotFound, codeNotFound,
 			"the server holds no complete file with this sha256: check the application's attachments")
 	}

@@ -150,7 +150,7 @@ func TestBlobUploadInChunks(t *testing.T) {
 			t.Fatalf("HEAD after PATCH: offset %d, want %d", got, end)
 		}
 		if end < int64(len(data)) {
-			if b, err := f.srv.Blob(sha); err != nil || b.Complete {
+			if b, err := f.srv.Blob(sha); !errors.Is(err, ErrBlobNotFound) {
 				t.Fatalf("complete before the last chunk: %+v %v", b, err)
 			}
 		}
@@ -167,9 +167,10 @@ func TestBlobUploadInChunks(t *testing.T) {
 	if s := f.srv.UploadStats(); s.BytesStored != int64(len(data)) || s.BytesReceived != int64(len(data)) || s.ChunksRefused != 0 {
 		t.Fatalf("stats %+v", s)
 	}
-	// Any device may resume or reuse a blob: blobs are named by content.
+	// Another device sees nothing of it: it has to send the bytes itself
+	// (blobs_privacy_test.go has the rest).
 	_, tok2 := f.enroll("phone")
-	if st := f.createBlob(tok2, data, "image/jpeg", 200); !st.Complete {
+	if st := f.createBlob(tok2, data, "image/jpeg", 201); st.Complete || st.Offset != 0 {
 		t.Fatalf("create by another device: %+v", st)
 	}
 	// A zero-length PATCH at the end changes nothing.
@@ -625,11 +626,11 @@ func TestSubmitReferencesBlobs(t *testing.T) {
 	})
 	second := newItem(validValues()) // names the same file, without a form field
 	second.Attachments = []wire.Attachment{{SHA256: sha, Type: "image/jpeg", Size: int64(len(photo))}}
-	t.Run("second application shares the blob", func(t *testing.T) {
-		if st := f.createBlob(tok2, photo, "image/jpeg", 200); !st.Complete {
-			t.Fatalf("the second device would upload again: %+v", st)
+	t.Run("second application of the device shares the blob", func(t *testing.T) {
+		if st := f.createBlob(tok, photo, "image/jpeg", 200); !st.Complete {
+			t.Fatalf("the device would upload its file again: %+v", st)
 		}
-		if r := f.submit(tok2, second)[0]; r.Outcome != wire.Accepted {
+		if r := f.submit(tok, second)[0]; r.Outcome != wire.Accepted {
 			t.Fatalf("%+v", r)
 		}
 		refs, err := f.srv.BlobRefs(sha)
@@ -638,6 +639,14 @@ func TestSubmitReferencesBlobs(t *testing.T) {
 		}
 		if s := f.srv.UploadStats(); s.BytesStored != int64(len(photo)) {
 			t.Fatalf("stored %d bytes for one %d-byte file", s.BytesStored, len(photo))
+		}
+	})
+	t.Run("another device naming the blob must upload it", func(t *testing.T) {
+		other := newItem(validValues())
+		other.Attachments = []wire.Attachment{{SHA256: sha, Type: "image/jpeg", Size: int64(len(photo))}}
+		wantRetry(f.submit(tok2, other)[0], "attachments")
+		if f.srv.CountByID(other.ID) != 0 {
+			t.Fatal("an item naming a blob its device never uploaded was stored")
 		}
 	})
 	t.Run("replay unaffected", func(t *testing.T) {

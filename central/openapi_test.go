@@ -241,6 +241,10 @@ func TestOpenAPIAgainstServer(t *testing.T) {
 	done := []byte("a complete attachment")
 	doneSHA := sha256Hex(done)
 	f.uploadBlob(tok, done, "image/png", 8)
+	// Devices that never uploaded it: to them the complete blob is unknown.
+	_, tokOther := f.enroll("phone")
+	_, tokThird := f.enroll("phone")
+	donePath := wire.PathBlobs + "/" + doneSHA
 	half := []byte("0123456789")
 	halfSHA := sha256Hex(half)
 	f.doJSON(request{method: "POST", path: wire.PathBlobs, token: tok, body: wire.BlobCreate{SHA256: halfSHA, Size: 10, Type: "image/png"}}, 201, nil)
@@ -329,6 +333,7 @@ func TestOpenAPIAgainstServer(t *testing.T) {
 		{blobOp, request{path: wire.PathBlobs, token: tok, body: fresh}, 200},
 		{blobOp, request{path: wire.PathBlobs, token: tok, body: wire.BlobCreate{SHA256: doneSHA, Size: int64(len(done)), Type: "image/png"}}, 200},
 		{blobOp, request{path: wire.PathBlobs, token: tok, body: wire.BlobCreate{SHA256: doneSHA, Size: 1, Type: "image/png"}}, 409},
+		{blobOp, request{path: wire.PathBlobs, token: tokOther, body: wire.BlobCreate{SHA256: doneSHA, Size: int64(len(done)), Type: "image/png"}}, 201},
 		{blobOp, request{path: wire.PathBlobs, token: tok, body: wire.BlobCreate{SHA256: strings.ToUpper(doneSHA), Size: 1, Type: "image/png"}}, 400},
 		{blobOp, request{path: wire.PathBlobs, token: tok, body: wire.BlobCreate{SHA256: doneSHA, Size: wire.MaxBlob + 1, Type: "image/png"}}, 413},
 		{blobOp, request{path: wire.PathBlobs, token: tok, raw: []byte(`{}`), header: map[string]string{"Content-Type": "image/png"}}, 415},
@@ -336,6 +341,9 @@ func TestOpenAPIAgainstServer(t *testing.T) {
 		{blobOp, request{path: wire.PathBlobs, body: fresh}, 401},
 		{headOp, request{path: halfPath, token: tok}, 200},
 		{headOp, request{path: unknownPath, token: tok}, 404},
+		{headOp, request{path: donePath, token: tok}, 200},
+		{headOp, request{path: donePath, token: tokOther}, 200}, // its own upload, at 0
+		{headOp, request{path: donePath, token: tokThird}, 404},
 		{headOp, request{path: wire.PathBlobs + "/abc", token: tok}, 400},
 		{headOp, request{path: halfPath, token: tok, header: oldTus}, 412},
 		{headOp, request{path: halfPath}, 401},
@@ -345,6 +353,8 @@ func TestOpenAPIAgainstServer(t *testing.T) {
 		{patchOp, patch(halfPath, 5, []byte("567890"), tok), 413}, // past the end
 		{patchOp, patch(halfPath, 5, other[5:], tok), 422},
 		{patchOp, patch(unknownPath, 0, half, tok), 404},
+		{patchOp, patch(donePath, 0, done, tokThird), 404},
+		{patchOp, patch(donePath, 0, done, tokOther), 204}, // completes its upload: now an owner
 		{patchOp, patch(wire.PathBlobs+"/"+strings.Repeat("G", 64), 0, half, tok), 400},
 		{patchOp, request{path: halfPath, token: tok, raw: half[5:], header: patchTextPlain}, 415},
 		{patchOp, request{path: halfPath, token: tok, raw: half, header: oldTus}, 412},

@@ -57,6 +57,10 @@ type Options struct {
 	// StaleAfter: a device without a heartbeat for longer is listed as
 	// stale; default DefaultStaleAfter (15 min).
 	StaleAfter time.Duration
+	// PartialTTL: a partial upload of an attachment that receives no chunk
+	// for longer is deleted (its device starts again); default
+	// DefaultPartialTTL (7 days).
+	PartialTTL time.Duration
 }
 
 // Server is the central API: its storage and its HTTP handler.
@@ -76,6 +80,10 @@ type Server struct {
 	// patchDone, when set (tests only), is called when a PATCH of a blob
 	// has been handled, whatever its outcome.
 	patchDone atomic.Pointer[func()]
+	// partialTTL: how long a partial upload without a chunk is kept.
+	partialTTL time.Duration
+	// lastSweep is when SweepPartialUploads last ran (UnixNano of the clock).
+	lastSweep atomic.Int64
 }
 
 // Open opens (or creates) the server's data file and prepares its handler.
@@ -83,7 +91,7 @@ func Open(o Options) (*Server, error) {
 	if o.Path == "" {
 		return nil, errors.New("central: Options.Path is empty: give the path of the server's data file")
 	}
-	s := &Server{cat: o.Catalog, clock: o.Clock, maxBody: o.MaxBody, maxItems: o.MaxItems, log: o.Logger, staleAfter: o.StaleAfter}
+	s := &Server{cat: o.Catalog, clock: o.Clock, maxBody: o.MaxBody, maxItems: o.MaxItems, log: o.Logger, staleAfter: o.StaleAfter, partialTTL: o.PartialTTL}
 	if s.cat == nil {
 		s.cat = catalog.Default()
 	}
@@ -102,6 +110,9 @@ func Open(o Options) (*Server, error) {
 	if s.staleAfter <= 0 {
 		s.staleAfter = DefaultStaleAfter
 	}
+	if s.partialTTL <= 0 {
+		s.partialTTL = DefaultPartialTTL
+	}
 	b, err := json.Marshal(s.cat)
 	if err != nil {
 		return nil, fmt.Errorf("central: encode catalog: %w", err)
@@ -115,6 +126,14 @@ func Open(o Options) (*Server, error) {
 		}
 	}
 	if s.db, err = openDB(o.Path); err != nil {
+		return nil, err
+	}
+	if err := s.db.Update(adoptLegacyBlobs); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	if _, err := s.SweepPartialUploads(); err != nil {
+		s.db.Close()
 		return nil, err
 	}
 	s.handler = s.buildHandler()

@@ -25,7 +25,7 @@ var (
 	bucketDeviceFeeds  = []byte("device_feeds")  // device id -> bucket of seq -> ""
 	bucketMeta         = []byte("meta")          // counters, schema version
 	bucketBlobs        = []byte("blobs")         // sha256 hex -> blobRecord
-	bucketBlobChunks   = []byte("blob_chunks")   // sha256 hex -> bucket of offset (8 bytes BE) -> chunk bytes
+	bucketBlobChunks   = []byte("blob_chunks")   // blobRecord.chunkKey -> bucket of offset (8 bytes BE) -> chunk bytes
 	bucketBlobRefs     = []byte("blob_refs")     // sha256 hex -> bucket of app id -> ""
 	bucketDeviceHealth = []byte("device_health") // device id -> healthRecord (latest heartbeat)
 	bucketNotices      = []byte("notices")       // notice id -> wire.Notice
@@ -34,8 +34,12 @@ var (
 	bucketInteractions  = []byte("interactions")   // interaction id -> interactionRecord
 	bucketTickets       = []byte("tickets")        // ticketKey(hall, day, number) -> interaction id
 	bucketTicketClashes = []byte("ticket_clashes") // refused ticket's interaction id -> clashRecord
-	allBuckets          = [][]byte{bucketDevices, bucketEnrollCodes, bucketStaffTokens, bucketApplications, bucketTracking, bucketChanges, bucketDeviceFeeds, bucketMeta, bucketBlobs, bucketBlobChunks, bucketBlobRefs, bucketDeviceHealth, bucketNotices,
-		bucketInteractions, bucketTickets, bucketTicketClashes}
+	// Per-device uploads (blobstore.go). A data file made before them gets
+	// the buckets, and owners for its blobs, on open: the schema version stays.
+	bucketBlobOwners = []byte("blob_owners")  // sha256 hex -> bucket of device id -> "" (devices that uploaded it all)
+	bucketUploads    = []byte("blob_uploads") // device id -> bucket of sha256 hex -> blobRecord (one device's partial upload)
+	allBuckets       = [][]byte{bucketDevices, bucketEnrollCodes, bucketStaffTokens, bucketApplications, bucketTracking, bucketChanges, bucketDeviceFeeds, bucketMeta, bucketBlobs, bucketBlobChunks, bucketBlobRefs, bucketDeviceHealth, bucketNotices,
+		bucketInteractions, bucketTickets, bucketTicketClashes, bucketBlobOwners, bucketUploads}
 	metaSchemaVersion  = []byte("schema_version")
 	metaAppOrdinal     = []byte("app_ordinal")
 	metaTrackingPrefix = "tracking_seq:" // + yyyymmdd

@@ -181,7 +181,7 @@ func (s *Server) submit(device string, raws []json.RawMessage) ([]wire.ItemResul
 				continue
 			}
 			refs := s.attachmentRefs(&p.item)
-			bad, missing, err := checkBlobs(tx, refs)
+			bad, missing, err := checkBlobs(tx, device, refs)
 			if err != nil {
 				return err
 			}

@@ -2,7 +2,7 @@
 // enrolment codes and staff tokens for scripts and tests.
 //
 //	central [--addr 127.0.0.1:8080] [--data ./central-data] [--demo] [--demo-every 10s]
-//	        [--mint-codes N] [--mint-staff NAME] [--code-ttl 24h]
+//	        [--mint-codes N] [--mint-staff NAME] [--code-ttl 24h] [--partial-ttl 168h]
 //	central mint --data DIR [--codes N] [--staff NAME] [--code-ttl 24h]
 //
 // Once listening, the server prints one JSON line to stdout,
@@ -72,6 +72,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	mintCodes := fs.Int("mint-codes", 0, "mint this many one-time device enrolment codes at start")
 	mintStaff := fs.String("mint-staff", "", "mint a back-office token for this staff name at start")
 	codeTTL := fs.Duration("code-ttl", 24*time.Hour, "how long minted enrolment codes stay valid")
+	partialTTL := fs.Duration("partial-ttl", central.DefaultPartialTTL, "how long a partial attachment upload that receives no chunk is kept before it is deleted")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -87,8 +88,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *demo && *demoEvery <= 0 {
 		return fmt.Errorf("%w: --demo-every must be positive", errUsage)
 	}
+	if *partialTTL <= 0 {
+		return fmt.Errorf("%w: --partial-ttl must be positive, such as 168h", errUsage)
+	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	srv, err := open(*data, log)
+	srv, err := open(*data, log, *partialTTL)
 	if errors.Is(err, central.ErrLocked) {
 		return fmt.Errorf("data directory %s is in use by another central server: stop it, or pick another --data (%w)", *data, err)
 	}
@@ -177,7 +181,7 @@ func runMint(args []string, stdout, stderr io.Writer) error {
 	if *codes == 0 && *staff == "" {
 		return fmt.Errorf("%w: nothing to mint: give --codes N and/or --staff NAME", errUsage)
 	}
-	srv, err := open(*data, slog.New(slog.NewTextHandler(stderr, nil)))
+	srv, err := open(*data, slog.New(slog.NewTextHandler(stderr, nil)), 0)
 	if err != nil {
 		if errors.Is(err, central.ErrLocked) {
 			return fmt.Errorf("the server is running on %s: mint at its start with --mint-codes N / --mint-staff NAME, or stop it and run mint again (%w)", *data, err)
@@ -205,12 +209,13 @@ func checkMintFlags(codes int, ttl time.Duration) error {
 	return nil
 }
 
-// open opens the server on the data directory, creating it if needed.
-func open(dir string, log *slog.Logger) (*central.Server, error) {
+// open opens the server on the data directory, creating it if needed;
+// partialTTL 0 is the server's default.
+func open(dir string, log *slog.Logger, partialTTL time.Duration) (*central.Server, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w (pick another --data)", err)
 	}
-	return central.Open(central.Options{Path: filepath.Join(dir, dataFile), Logger: log})
+	return central.Open(central.Options{Path: filepath.Join(dir, dataFile), Logger: log, PartialTTL: partialTTL})
 }
 
 func mint(srv *central.Server, codes int, staff string, ttl time.Duration) (startLine, error) {

@@ -251,6 +251,8 @@ func TestUsageErrors(t *testing.T) {
 		{"stray argument", []string{"serve"}},
 		{"negative codes", []string{"--mint-codes", "-1", "--data", dir}},
 		{"zero ttl", []string{"--code-ttl", "0s", "--data", dir}},
+		{"zero partial ttl", []string{"--partial-ttl", "0s", "--data", dir}},
+		{"negative partial ttl", []string{"--partial-ttl", "-1h", "--data", dir}},
 		{"bad demo interval", []string{"--demo", "--demo-every", "0s", "--data", dir}},
 		{"mint nothing", []string{"mint", "--data", dir}},
 		{"mint unknown flag", []string{"mint", "--count", "1"}},

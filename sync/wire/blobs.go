@@ -40,7 +40,9 @@ const (
 	MaxBlob = 32 << 20
 
 	// CodeBlobMissing is the FieldError code of an attachment whose blob the
-	// server does not hold complete.
+	// submitting device has not uploaded complete (a blob another device
+	// uploaded counts as missing: a device proves it holds the bytes by
+	// sending them, so that no device can probe for a document's existence).
 	CodeBlobMissing = "attachment.blob_missing"
 )
 
