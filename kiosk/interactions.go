@@ -86,10 +86,37 @@ func (k *Kiosk) OpenFeedback() {
 
 // interactionDone: the rating or feedback is queued (kept whatever happens
 // to the session). The thanks replace the form, so Back cannot return to it.
+// They follow the engine (the reference appears once the central API has
+// it) until the screen is left: navigated closes them.
 func (k *Kiosk) interactionDone(it store.Interaction) {
 	k.Activity()
 	k.sess.rating, k.sess.feedback = nil, nil
+	k.closeThanks()
+	th := ui.NewThanks(k.d, it, k.GoHome)
+	k.sess.thanks = th
 	k.nav.Replace(ui.Screen{Name: ScreenThanks, Build: func() fyne.CanvasObject {
-		return ui.NewThanksScreen(k.d, it, k.GoHome)
+		th.Refresh() // the language or theme may have changed
+		return th.Object()
 	}})
+}
+
+// closeThanks stops the thanks screen's listening, if one is open.
+func (k *Kiosk) closeThanks() {
+	if k.sess.thanks != nil {
+		k.sess.thanks.Close()
+		k.sess.thanks = nil
+	}
+}
+
+// unsentInteraction is the confirmation's text when going home now would
+// drop a rating or feedback the resident started: the body and the
+// buttons' labels; ok is false when there is none (an untouched screen).
+func (k *Kiosk) unsentInteraction() (body, leave, stay string, ok bool) {
+	switch cur := k.nav.Current(); {
+	case cur == ScreenRating && k.sess.rating != nil && k.sess.rating.Unsent():
+		return k.t("kiosk.leave.rating_body"), k.t("kiosk.leave.discard"), k.t("kiosk.leave.rating_stay"), true
+	case cur == ScreenFeedback && k.sess.feedback != nil && k.sess.feedback.Unsent():
+		return k.t("kiosk.leave.feedback_body"), k.t("kiosk.leave.discard"), k.t("kiosk.leave.stay"), true
+	}
+	return "", "", "", false
 }

@@ -251,3 +251,151 @@ func TestTicketQueueFailureIsLogged(t *testing.T) {
 		t.Fatal("no number shown")
 	}
 }
+
+// The thanks follow the engine while shown, and stop listening once left.
+func TestThanksFollowTheEngine(t *testing.T) {
+	r := newRig(t)
+	base := r.fs.Subscribers() // the sync indicator's and the shell's own
+	s := r.openRating(t)
+	test.Tap(s.ScoreButton(wire.RatingDissatisfied))
+	test.Type(s.CommentEntry(), "叫号屏不亮")
+	test.Tap(s.SubmitButton())
+	r.at(t, ScreenThanks)
+	r.shows(t, "已保存在本机，联网后将自动发送")
+	th := r.k.sess.thanks
+	if th == nil {
+		t.Fatal("no thanks in the session")
+	}
+	if n := r.fs.Subscribers(); n != base+1 {
+		t.Fatalf("%d subscriptions on the thanks, want %d", n, base+1)
+	}
+	// A rebuild (a language switch) keeps the one subscription.
+	test.Tap(r.k.bar.lang)
+	r.k.SetLang(i18n.Zh)
+	if n := r.fs.Subscribers(); n != base+1 {
+		t.Fatalf("%d subscriptions after a rebuild, want %d", n, base+1)
+	}
+
+	id := r.queuedInteractions(t)[0].ID
+	if err := r.d.Store.MarkInteractionAccepted(id, store.InteractionAcceptance{Reference: "FK20261127-0007", FollowUp: true}); err != nil {
+		t.Fatal(err)
+	}
+	th.Apply(engine.Event{Kind: engine.InteractionAccepted, ID: id, Tracking: "FK20261127-0007"})
+	r.shows(t, "FK20261127-0007")
+	r.shows(t, "已送达政务服务平台。")
+	r.lacks(t, "已保存在本机")
+
+	test.Tap(r.button(t, "完成"))
+	r.at(t, ScreenHome)
+	if r.k.sess.thanks != nil {
+		t.Error("the thanks stay in the session")
+	}
+	if n := r.fs.Subscribers(); n != base {
+		t.Fatalf("%d subscriptions after leaving the thanks, want %d", n, base)
+	}
+}
+
+func TestIdleWipeClosesThanks(t *testing.T) {
+	r := newRig(t)
+	base := r.fs.Subscribers()
+	s := r.openRating(t)
+	test.Tap(s.ScoreButton(wire.RatingSatisfied))
+	test.Tap(s.SubmitButton())
+	r.at(t, ScreenThanks)
+	r.clk.Advance(testIdle)
+	r.clk.Advance(testCountdown)
+	r.at(t, ScreenHome)
+	if n := r.fs.Subscribers(); n != base || r.k.sess.thanks != nil {
+		t.Fatalf("%d subscriptions after the wipe, want %d", n, base)
+	}
+}
+
+// Home asks before dropping a rating or feedback the resident started, as
+// it does for an application; the language switch never asks.
+func TestHomeAsksBeforeDroppingInteraction(t *testing.T) {
+	tests := []struct {
+		name   string
+		open   func(*testing.T, *rig) // opens the screen and starts it
+		screen string
+		body   string // the confirmation's text
+		stay   string // its "stay" button
+		kept   func(*rig) bool
+	}{
+		{"rating with a score", func(t *testing.T, r *rig) {
+			test.Tap(r.openRating(t).ScoreButton(wire.RatingSatisfied))
+		}, ScreenRating, "您的评价还没有提交", "继续评价", func(r *rig) bool {
+			return r.k.sess.rating != nil && r.k.sess.rating.Score() == wire.RatingSatisfied
+		}},
+		{"rating with a comment only", func(t *testing.T, r *rig) {
+			test.Type(r.openRating(t).CommentEntry(), "椅子太少")
+		}, ScreenRating, "您的评价还没有提交", "继续评价", func(r *rig) bool {
+			return r.k.sess.rating != nil && r.k.sess.rating.CommentEntry().Text == "椅子太少"
+		}},
+		{"feedback with a category", func(t *testing.T, r *rig) {
+			test.Tap(r.k.sess.home.rate)
+			test.Tap(r.k.sess.rateChoice.feedback)
+			test.Tap(r.k.sess.feedback.CategoryButton(wire.FeedbackQuestion))
+		}, ScreenFeedback, "您的留言还没有提交", "继续填写", func(r *rig) bool {
+			return r.k.sess.feedback != nil && r.k.sess.feedback.Category() == wire.FeedbackQuestion
+		}},
+		{"feedback with a text", func(t *testing.T, r *rig) {
+			test.Tap(r.k.sess.home.rate)
+			test.Tap(r.k.sess.rateChoice.feedback)
+			test.Type(r.k.sess.feedback.TextEntry(), "几点关门")
+		}, ScreenFeedback, "您的留言还没有提交", "继续填写", func(r *rig) bool {
+			return r.k.sess.feedback != nil && r.k.sess.feedback.TextEntry().Text == "几点关门"
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t)
+			tt.open(t, r)
+			r.at(t, tt.screen)
+			// The language switch is not a way out: no question.
+			test.Tap(r.k.bar.lang)
+			r.at(t, tt.screen)
+			r.lacks(t, "Go back to the home screen?")
+			r.k.SetLang(i18n.Zh)
+
+			test.Tap(r.k.bar.home)
+			r.at(t, tt.screen)
+			r.shows(t, "返回首页？")
+			r.shows(t, tt.body)
+			test.Tap(r.button(t, tt.stay))
+			r.at(t, tt.screen)
+			r.lacks(t, "返回首页？")
+			if !tt.kept(r) {
+				t.Fatal("staying lost what was started")
+			}
+
+			test.Tap(r.k.bar.home)
+			test.Tap(r.button(t, "不提交，返回首页"))
+			r.at(t, ScreenHome)
+			r.lacks(t, "返回首页？")
+			if r.k.sess.rating != nil || r.k.sess.feedback != nil {
+				t.Error("the screen stays in the session after leaving")
+			}
+			if q := r.queuedInteractions(t); len(q) != 0 {
+				t.Fatalf("leaving queued %+v", q)
+			}
+		})
+	}
+}
+
+func TestHomeFromUntouchedInteractionDoesNotAsk(t *testing.T) {
+	for _, screen := range []string{ScreenRating, ScreenFeedback} {
+		t.Run(screen, func(t *testing.T) {
+			r := newRig(t)
+			test.Tap(r.k.sess.home.rate)
+			if screen == ScreenRating {
+				test.Tap(r.k.sess.rateChoice.rating)
+			} else {
+				test.Tap(r.k.sess.rateChoice.feedback)
+			}
+			r.at(t, screen)
+			test.Tap(r.k.bar.home)
+			r.at(t, ScreenHome)
+			r.lacks(t, "返回首页？")
+		})
+	}
+}

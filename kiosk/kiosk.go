@@ -73,6 +73,7 @@ type session struct {
 	receipt     *ui.Receipt
 	rating      *ui.RatingScreen   // the rating being given, nil when none
 	feedback    *ui.FeedbackScreen // the complaint, suggestion or question being written
+	thanks      *ui.Thanks         // the thanks on show, following the engine; nil when none
 	login       *loginVM
 	staffID     string // non-empty in staff mode
 	queueFilter string
@@ -163,6 +164,7 @@ func (k *Kiosk) Close() {
 	if k.sess.receipt != nil {
 		k.sess.receipt.Close()
 	}
+	k.closeThanks()
 	k.syncInd.Close()
 	k.unUploads()
 	k.unNotices()
@@ -228,6 +230,9 @@ func (k *Kiosk) navigated(current string) {
 		k.sess.receipt.Close()
 		k.sess.receipt = nil
 	}
+	if current != ScreenThanks {
+		k.closeThanks()
+	}
 	if current == ScreenStatus {
 		// Let a scanner's keystrokes reach the window canvas.
 		if c := k.canvas(); c != nil {
@@ -249,25 +254,30 @@ func (k *Kiosk) GoHome() {
 	k.nav.Home()
 }
 
-// confirmHome asks before throwing away an application being filled in.
+// confirmHome is the top bar's Home: it asks before throwing away what the
+// resident has not finished (an application being filled in, a rating or
+// feedback started and not sent); with nothing to lose it goes home at
+// once. The idle wipe never asks.
 func (k *Kiosk) confirmHome() {
 	k.Activity()
-	if k.sess.apply == nil {
+	body, leave, stay, ask := "", "", "", false
+	if k.sess.apply != nil {
+		body, leave, stay, ask = k.t("kiosk.leave.body"), k.t("kiosk.leave.confirm"), k.t("kiosk.leave.stay"), true
+	} else {
+		body, leave, stay, ask = k.unsentInteraction()
+	}
+	if !ask || k.win == nil {
 		k.GoHome()
 		return
 	}
-	if k.win == nil {
-		k.GoHome()
-		return
-	}
-	d := dialog.NewConfirm(k.t("kiosk.leave.title"), k.t("kiosk.leave.body"), func(ok bool) {
+	d := dialog.NewConfirm(k.t("kiosk.leave.title"), body, func(ok bool) {
 		k.Activity()
 		if ok {
 			k.GoHome()
 		}
 	}, k.win)
-	d.SetConfirmText(k.t("kiosk.leave.confirm"))
-	d.SetDismissText(k.t("kiosk.leave.stay"))
+	d.SetConfirmText(leave)
+	d.SetDismissText(stay)
 	d.Show()
 }
 
@@ -306,6 +316,7 @@ func (k *Kiosk) Wipe() {
 	if k.sess.receipt != nil {
 		k.sess.receipt.Close()
 	}
+	k.closeThanks()
 	k.sess = k.newSession()
 	k.nav.SetHome(k.homeScreen()) // drops every old screen before anything rebuilds
 	if k.th.LargeText || k.th.HighContrast {

@@ -91,6 +91,13 @@ func (s *FeedbackScreen) Choose(category string) {
 // Category is the category chosen ("" before a choice).
 func (s *FeedbackScreen) Category() string { return s.category }
 
+// Unsent reports whether the resident chose a category or typed a text or
+// a call-back number that was not submitted yet: what leaving the screen
+// would lose.
+func (s *FeedbackScreen) Unsent() bool {
+	return s.queued == nil && (s.category != "" || strings.TrimSpace(s.text) != "" || s.contact != "")
+}
+
 // SetText types the feedback's text.
 func (s *FeedbackScreen) SetText(text string) { s.entry.SetText(text) }
 

@@ -25,7 +25,7 @@ import (
 
 // Two-way interaction with the hall: the five-level review of a service
 // (ratingscreen.go), complaints, suggestions and questions
-// (feedbackscreen.go), the thanks that follows them (here) and the
+// (feedbackscreen.go), the thanks that follows them (thanks.go) and the
 // resident's own list with the hall's replies (interactionlist.go). They
 // are queued through engine.QueueInteraction and sent by the sync engine
 // like applications.
@@ -242,64 +242,6 @@ func containsString(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// NewThanksScreen thanks the resident for a queued rating or feedback: its
-// reference once the central API has it, or "saved, it will be sent
-// automatically"; whether the hall will follow it up. finish ends the flow.
-// It reads the interaction's latest state from the store, so a rebuild (a
-// language switch) after the sync shows the reference.
-func NewThanksScreen(d *Deps, it store.Interaction, finish func()) fyne.CanvasObject {
-	l := d.Loc
-	// The body is decoded from it as the screen got it: a kiosk purges the
-	// stored body once the central API has it.
-	in, decErr := engine.DecodeInteraction(it)
-	if fresh, err := d.Store.GetInteraction(it.ID); err == nil {
-		it.State, it.Reference, it.FollowUp, it.LastError = fresh.State, fresh.Reference, fresh.FollowUp, fresh.LastError
-	}
-	title := l.T("ui.thanks.feedback")
-	if it.Kind == wire.KindRating {
-		title = l.T("ui.thanks.rating")
-	}
-	heading := Heading(title)
-	heading.Alignment = fyne.TextAlignCenter
-	body := container.NewVBox()
-	if in.Rating != nil {
-		body.Add(container.NewCenter(faceImage(in.Rating.Score, 4)))
-		body.Add(centered(Strong(ScoreText(l, in.Rating.Score))))
-	}
-	switch it.State {
-	case store.InteractionSent:
-		body.Add(centered(Strong(l.T("ui.thanks.reference"))))
-		ref := Heading(it.Reference)
-		ref.Alignment = fyne.TextAlignCenter
-		body.Add(ref)
-		body.Add(centered(Paragraph(l.T("ui.thanks.sent"))))
-	case store.InteractionRefused, store.InteractionConflict:
-		body.Add(centered(Paragraph(l.T("ui.thanks.refused"))))
-	default:
-		body.Add(centered(Paragraph(l.T("ui.thanks.saved"))))
-	}
-	followUp := it.FollowUp
-	if it.State != store.InteractionSent && decErr == nil {
-		followUp = in.FollowUp()
-	}
-	if followUp {
-		line := l.T("ui.thanks.follow_up")
-		if in.Feedback != nil && in.Feedback.Contact != "" {
-			line = l.T("ui.thanks.follow_up_call")
-		}
-		follow := centered(Strong(line))
-		body.Add(follow)
-	}
-	done := widget.NewButtonWithIcon(l.T("ui.thanks.finish"), theme.ConfirmIcon(), func() {
-		d.Touched()
-		if finish != nil {
-			finish()
-		}
-	})
-	done.Importance = widget.HighImportance
-	return screen(container.NewPadded(heading), body, buttonBar(done))
 }
 
 // faceImage is a score's face, size text heights wide.

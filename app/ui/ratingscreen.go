@@ -92,6 +92,12 @@ func (s *RatingScreen) Choose(score int) {
 // Score is the score chosen (0 before a choice).
 func (s *RatingScreen) Score() int { return s.score }
 
+// Unsent reports whether the resident chose a score or typed a comment
+// that was not submitted yet: what leaving the screen would lose.
+func (s *RatingScreen) Unsent() bool {
+	return s.queued == nil && (s.score != 0 || strings.TrimSpace(s.comment) != "")
+}
+
 // SetComment types the comment.
 func (s *RatingScreen) SetComment(text string) { s.entry.SetText(text) }
 

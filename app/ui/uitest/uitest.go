@@ -75,6 +75,14 @@ func (f *FakeSync) Subscribe(buf int) (<-chan engine.Event, func()) {
 	}
 }
 
+// Subscribers is how many subscriptions are live (not cancelled): a
+// screen that forgets to stop listening leaves one behind.
+func (f *FakeSync) Subscribers() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.subs)
+}
+
 // Trigger counts "sync now" requests.
 func (f *FakeSync) Trigger() {
 	f.mu.Lock()
