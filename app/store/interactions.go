@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
 
 	"civicdesk/app/catalog"
@@ -74,7 +75,7 @@ func (r *interactionRecord) interaction() Interaction {
 // checkInteraction validates QueueInteraction's arguments. Messages name
 // what is wrong, never the body.
 func checkInteraction(id, kind string, body []byte) error {
-	if !isCanonicalUUID(id) {
+	if len(id) != 36 || uuid.Validate(id) != nil { // the canonical 8-4-4-4-12 form only
 		return fmt.Errorf("%w: an interaction id must be a UUID in its 36-character form, made by the device when the interaction is created", ErrInvalid)
 	}
 	switch kind {
@@ -91,27 +92,6 @@ func checkInteraction(id, kind string, body []byte) error {
 		return fmt.Errorf("%w: interaction %s: the body is not valid JSON: pass the interaction encoded with encoding/json", ErrInvalid, id)
 	}
 	return nil
-}
-
-// isCanonicalUUID reports whether s is a UUID written as 8-4-4-4-12 hex digits.
-func isCanonicalUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 func checkInteractionKind(kind string) error {

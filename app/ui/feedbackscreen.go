@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -78,7 +79,7 @@ func (s *FeedbackScreen) SetOnBack(f func()) {
 // Choose selects the category: wire.FeedbackComplaint, FeedbackSuggestion or FeedbackQuestion.
 func (s *FeedbackScreen) Choose(category string) {
 	s.d.Touched()
-	if !containsString(feedbackCategories, category) {
+	if !slices.Contains(feedbackCategories, category) {
 		return
 	}
 	s.category = category

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -216,7 +217,7 @@ func (fe fieldErrors) get(field string) (catalog.FieldError, bool) {
 func (fe fieldErrors) without(field string, codes ...string) fieldErrors {
 	out := fe[:0:0]
 	for _, e := range fe {
-		if e.Field == field && (len(codes) == 0 || containsString(codes, e.Code)) {
+		if e.Field == field && (len(codes) == 0 || slices.Contains(codes, e.Code)) {
 			continue
 		}
 		out = append(out, e)
@@ -228,16 +229,7 @@ func (fe fieldErrors) without(field string, codes ...string) fieldErrors {
 // resident can correct (a malformed id), shown as a general failure.
 func (fe fieldErrors) others(fields ...string) bool {
 	for _, e := range fe {
-		if !containsString(fields, e.Field) {
-			return true
-		}
-	}
-	return false
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
+		if !slices.Contains(fields, e.Field) {
 			return true
 		}
 	}

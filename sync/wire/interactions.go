@@ -6,6 +6,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
+
 	"civicdesk/app/catalog"
 )
 
@@ -214,33 +216,15 @@ func (in Interaction) Check() []catalog.FieldError {
 	return errs
 }
 
+// isUUID reports whether s is a UUID in its canonical 36-character form.
+func isUUID(s string) bool { return len(s) == 36 && uuid.Validate(s) == nil }
+
 func pad3(n int) string {
 	s := strconv.Itoa(n)
 	for len(s) < 3 {
 		s = "0" + s
 	}
 	return s
-}
-
-// isUUID reports whether s is a UUID in its canonical 36-character form.
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // InteractionsRequest is a batch of interactions; each gets its own result.
