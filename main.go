@@ -196,9 +196,17 @@ func run(o options) error {
 		TrackURL: ui.TrackLink,
 	}
 
+	// Tickets, ratings and feedback go only to a backend that takes them
+	// (the central API); with another (Open311) the screens offer none, so
+	// none waits on the device for ever.
+	noInteractions := !takesInteractions(backend)
+	if noInteractions {
+		log.Info("the backend takes no queue tickets, ratings or feedback: the device offers none")
+	}
+
 	w := a.NewWindow("civicdesk")
 	if phone {
-		sh := mobile.New(d, mobile.Config{})
+		sh := mobile.New(d, mobile.Config{NoInteractions: noInteractions})
 		allowed := sh.AttachmentsAllowed
 		attachments.Store(&allowed)
 		w.SetContent(sh.Object())
@@ -208,7 +216,7 @@ func run(o options) error {
 		return nil
 	}
 	kcfg := kiosk.Config{IdleAfter: o.idle, Staff: guard, AttachDir: o.attachDir,
-		KioskPrefix: o.prefix, HallCode: o.hallCode, Printer: o.printer}
+		KioskPrefix: o.prefix, HallCode: o.hallCode, Printer: o.printer, NoInteractions: noInteractions}
 	if demo && kcfg.KioskPrefix == "" {
 		kcfg.KioskPrefix = "1"
 	}
@@ -236,6 +244,14 @@ func run(o options) error {
 	w.ShowAndRun()
 	k.Close()
 	return nil
+}
+
+// takesInteractions reports whether api takes queue tickets, ratings and
+// feedback: whether it is an engine.Interactor, as the sync engine checks
+// before it sends them.
+func takesInteractions(api engine.API) bool {
+	_, ok := api.(engine.Interactor)
+	return ok
 }
 
 // startDemoCentral runs the reference central API on 127.0.0.1 with demo

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"civicdesk/app/store"
+	"civicdesk/sync/client"
 	"civicdesk/sync/engine"
+	"civicdesk/sync/remote"
 )
 
 func TestDemoEnrolment(t *testing.T) {
@@ -74,5 +76,35 @@ func TestCatalogHolderKeepsAReadableCatalog(t *testing.T) {
 	c := h.get()
 	if _, ok := c.Service("medical_insurance_enrolment"); !ok || len(c.Services) < 10 {
 		t.Fatalf("an unreadable cached catalog gave %d services; want the embedded catalog", len(c.Services))
+	}
+}
+
+func TestTakesInteractions(t *testing.T) {
+	native, err := client.New("http://127.0.0.1:1", client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(store.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	open311, err := remote.Open("open311+https://example.invalid/georeport/v2/", st, remote.Options{APIKey: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		api  engine.API
+		want bool
+	}{
+		{"central API", native, true},
+		{"Open311", open311, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := takesInteractions(tc.api); got != tc.want {
+				t.Fatalf("takesInteractions = %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

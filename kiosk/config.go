@@ -64,6 +64,13 @@ type Config struct {
 	Printer string
 	// Paper is the printer's roll width (default escpos.Width80).
 	Paper escpos.Paper
+	// NoInteractions: the backend takes no tickets, ratings or feedback
+	// (an Open311 endpoint), so nothing of the kind is queued: it would
+	// wait on the kiosk for ever. The home's rating tile is not shown, the
+	// receipt offers no rating (ui.Deps.Rate stays nil), and queue numbers
+	// are still issued, shown and printed for the hall, but not queued for
+	// sending.
+	NoInteractions bool
 	// Logger takes what the kiosk reports for the hall's IT staff (a
 	// ticket that could not be queued for the central API); never
 	// personal data (default slog.Default()).

@@ -12,7 +12,8 @@ import (
 	"civicdesk/app/ui"
 )
 
-// homeView holds the home screen's widgets, for tests.
+// homeView holds the home screen's widgets, for tests; rate is nil when
+// the tile is not shown (Config.NoInteractions).
 type homeView struct {
 	apply, status, queue, rate *widget.Button
 	obj                        fyne.CanvasObject
@@ -52,15 +53,16 @@ func (k *Kiosk) buildHome() *homeView {
 		h.queue = widget.NewButtonWithIcon(k.t("kiosk.home.queue"), theme.ListIcon(), nil)
 		h.queue.Disable()
 	}
-	h.rate = widget.NewButtonWithIcon(k.t("kiosk.home.rate"), theme.ConfirmIcon(), k.OpenRate)
-	h.rate.Importance = widget.HighImportance
-
-	tiles := container.NewGridWithColumns(2,
+	tiles := []fyne.CanvasObject{
 		tile(h.apply, k.t("kiosk.home.apply_hint")),
 		tile(h.status, k.t("kiosk.home.status_hint")),
 		tile(h.queue, queueHint),
-		tile(h.rate, k.t("kiosk.home.rate_hint")),
-	)
+	}
+	if !k.cfg.NoInteractions { // else no rating tile: the backend would never get them
+		h.rate = widget.NewButtonWithIcon(k.t("kiosk.home.rate"), theme.ConfirmIcon(), k.OpenRate)
+		h.rate.Importance = widget.HighImportance
+		tiles = append(tiles, tile(h.rate, k.t("kiosk.home.rate_hint")))
+	}
 	scanHint := widget.NewLabel(k.t("kiosk.home.scan_hint"))
 	scanHint.Alignment = fyne.TextAlignCenter
 	scanHint.Wrapping = fyne.TextWrapWord
@@ -70,7 +72,12 @@ func (k *Kiosk) buildHome() *homeView {
 	if notices := k.noticesCard(lang); notices != nil {
 		box.Add(notices)
 	}
-	box.Add(tiles)
+	// Tiles two by two; an odd last one takes the whole width.
+	pairs := len(tiles) &^ 1
+	box.Add(container.NewGridWithColumns(2, tiles[:pairs]...))
+	if pairs < len(tiles) {
+		box.Add(tiles[pairs])
+	}
 	box.Add(scanHint)
 	h.obj = container.NewVScroll(container.NewPadded(box))
 	return h

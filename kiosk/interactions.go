@@ -16,7 +16,9 @@ import (
 // screens of app/ui), then the thanks screen, then home. The receipt of an
 // application offers a rating of that service (ui.Deps.Rate). Both are
 // queued for the central API like applications; what a resident typed
-// lives in the session and goes with a wipe.
+// lives in the session and goes with a wipe. With Config.NoInteractions
+// (a backend that takes none) none of it is offered, and the entry points
+// do nothing.
 
 // Screen names of the rating and feedback journey.
 const (
@@ -32,9 +34,12 @@ type rateChoiceView struct {
 }
 
 // OpenRate shows the choice between rating the service and leaving a
-// complaint, suggestion or question.
+// complaint, suggestion or question (nothing with Config.NoInteractions).
 func (k *Kiosk) OpenRate() {
 	k.Activity()
+	if k.cfg.NoInteractions {
+		return
+	}
 	k.nav.Push(ui.Screen{Name: ScreenRateChoice, Build: k.buildRateChoice})
 }
 
@@ -60,9 +65,12 @@ func (k *Kiosk) buildRateChoice() fyne.CanvasObject {
 
 // RateService opens the rating screen for target: an application from its
 // receipt, or the hall in general (the zero target). It is the kiosk's
-// ui.Deps.Rate.
+// ui.Deps.Rate. With Config.NoInteractions it does nothing.
 func (k *Kiosk) RateService(target ui.RateTarget) {
 	k.Activity()
+	if k.cfg.NoInteractions {
+		return
+	}
 	s := ui.NewRatingScreen(k.d, k.cfg.HallCode, target, k.interactionDone)
 	s.SetOnBack(k.back)
 	k.sess.rating = s
@@ -72,9 +80,13 @@ func (k *Kiosk) RateService(target ui.RateTarget) {
 	}})
 }
 
-// OpenFeedback opens the complaint, suggestion or question screen.
+// OpenFeedback opens the complaint, suggestion or question screen
+// (nothing with Config.NoInteractions).
 func (k *Kiosk) OpenFeedback() {
 	k.Activity()
+	if k.cfg.NoInteractions {
+		return
+	}
 	s := ui.NewFeedbackScreen(k.d, k.cfg.HallCode, k.interactionDone)
 	s.SetOnBack(k.back)
 	k.sess.feedback = s

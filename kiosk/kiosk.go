@@ -101,7 +101,10 @@ func New(d *ui.Deps, cfg Config) *Kiosk {
 	d.Keypad = k.Keypad
 	d.AttachAllowed = func() bool { return k.sess.staffID != "" }
 	d.AttachDir = k.cfg.AttachDir
-	d.Rate = k.RateService
+	d.Rate = nil // the receipt offers no rating unless the backend takes them
+	if !k.cfg.NoInteractions {
+		d.Rate = k.RateService
+	}
 	k.countdownText = binding.NewString()
 	k.scanner = NewScanner(k.cfg.Clock.Now, k.onScan)
 	k.sess = k.newSession()

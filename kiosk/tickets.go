@@ -87,7 +87,7 @@ func (k *Kiosk) buildTicketPick() fyne.CanvasObject {
 }
 
 // TakeNumber issues the next number of counter c, records it for the
-// central API and shows it in place of the counter choice; it prints the
+// central API (unless Config.NoInteractions) and shows it in place of the counter choice; it prints the
 // ticket when a printer is configured. On an error (wrapping
 // tickets.ErrConfig, or the store's) the resident is told to ask the staff.
 func (k *Kiosk) TakeNumber(c Counter) (tickets.Ticket, error) {
@@ -122,8 +122,12 @@ func (k *Kiosk) TakeNumber(c Counter) (tickets.Ticket, error) {
 // numbers (engine.QueueInteraction; the sync engine sends it). The number
 // is valid whatever happens here (its sequence is already saved), so a
 // failure is logged (a ticket holds no personal data) and does not keep
-// it from the resident.
+// it from the resident. With Config.NoInteractions nothing is queued: the
+// backend would never take it.
 func (k *Kiosk) recordTicket(t tickets.Ticket) {
+	if k.cfg.NoInteractions {
+		return
+	}
 	_, err := engine.QueueInteraction(k.d.Store, TicketInteraction(t))
 	if err != nil {
 		k.cfg.Logger.Warn("kiosk: queue ticket for sync", "ticket", t.ID, "number", t.Number, "err", err)

@@ -78,7 +78,10 @@ func (s *Shell) Applications() []string {
 
 func (s *Shell) buildApplications() fyne.CanvasObject {
 	s.apps.rows = s.summaries()
-	top := container.NewVBox(ui.Heading(s.t("mobile.apps.title")), s.mineButton())
+	top := container.NewVBox(ui.Heading(s.t("mobile.apps.title")))
+	if mine := s.mineButton(); mine != nil {
+		top.Add(mine)
+	}
 	if len(s.apps.rows) == 0 {
 		s.apps.list = nil
 		return page(top, ui.Paragraph(s.t("mobile.apps.none")), nil)
@@ -276,12 +279,14 @@ func (s *Shell) buildDetail(id string) fyne.CanvasObject {
 			s.showReceipt(id)
 		})
 		actions.Add(v.receipt)
-		target := ui.RateTarget{Application: id, Service: a.Service}
-		v.rate = button(s.t("mobile.apps.rate"), theme.ConfirmIcon(), widget.MediumImportance, func() {
-			s.d.Touched()
-			s.Rate(target)
-		})
-		actions.Add(v.rate)
+		if !s.cfg.NoInteractions {
+			target := ui.RateTarget{Application: id, Service: a.Service}
+			v.rate = button(s.t("mobile.apps.rate"), theme.ConfirmIcon(), widget.MediumImportance, func() {
+				s.d.Touched()
+				s.Rate(target)
+			})
+			actions.Add(v.rate)
+		}
 	}
 	if a.State != lifecycle.Queued {
 		confirmBox := container.NewVBox()

@@ -27,6 +27,13 @@ type Config struct {
 	// MaxPhotoSide is the longest side photos are shrunk to before they
 	// are queued (default imaging.DefaultMaxSide, 1600 px).
 	MaxPhotoSide int
+	// NoInteractions: the backend takes no ratings or feedback (an Open311
+	// endpoint), so nothing of the kind is queued: it would wait on the
+	// phone for ever. The Services tab's way to rate or give feedback,
+	// an application's "Rate this service" and My applications' "My ratings
+	// and messages" are not shown, and the receipt offers no rating
+	// (ui.Deps.Rate stays nil).
+	NoInteractions bool
 }
 
 func (c Config) withDefaults(d *ui.Deps) Config {

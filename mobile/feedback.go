@@ -49,8 +49,12 @@ type feedbackState struct {
 }
 
 // OpenFeedback shows the Services tab's choice: rate the hall's service,
-// or send a complaint, suggestion or question.
+// or send a complaint, suggestion or question (nothing with
+// Config.NoInteractions).
 func (s *Shell) OpenFeedback() {
+	if s.cfg.NoInteractions {
+		return
+	}
 	s.ShowTab(TabServices)
 	nav := s.navs[TabServices]
 	nav.Home()
@@ -77,8 +81,12 @@ func (s *Shell) buildFeedbackChoice() fyne.CanvasObject {
 	return page(container.NewVBox(ui.Heading(s.t("mobile.feedback.title")), ui.Paragraph(s.t("mobile.feedback.intro"))), body, back)
 }
 
-// RateHall opens the rating of the hall's service in general (the Services tab).
+// RateHall opens the rating of the hall's service in general (the Services
+// tab); nothing with Config.NoInteractions.
 func (s *Shell) RateHall() {
+	if s.cfg.NoInteractions {
+		return
+	}
 	s.ShowTab(TabServices)
 	nav := s.navs[TabServices]
 	if nav.Current() != ScreenFeedbackChoice {
@@ -89,9 +97,13 @@ func (s *Shell) RateHall() {
 
 // Rate opens the rating of target, as Deps.Rate (the receipt's "Rate this
 // service") and the details' button do: on the tab that shows the
-// application, back to it when done. A zero target rates the hall.
+// application, back to it when done. A zero target rates the hall. With
+// Config.NoInteractions it does nothing.
 func (s *Shell) Rate(target ui.RateTarget) {
 	s.d.Touched()
+	if s.cfg.NoInteractions {
+		return
+	}
 	if target.Application == "" {
 		s.RateHall()
 		return
@@ -124,8 +136,11 @@ func (s *Shell) pushRating(nav *ui.Navigator, name, thanks string, target ui.Rat
 }
 
 // GiveFeedback opens the complaint, suggestion or question form (the
-// Services tab).
+// Services tab); nothing with Config.NoInteractions.
 func (s *Shell) GiveFeedback() {
+	if s.cfg.NoInteractions {
+		return
+	}
 	s.ShowTab(TabServices)
 	nav := s.navs[TabServices]
 	if nav.Current() != ScreenFeedbackChoice {
@@ -203,8 +218,11 @@ func (s *Shell) Thanked() store.Interaction { return s.fb.thanked }
 func (s *Shell) FeedbackList() *ui.InteractionList { return s.fb.list }
 
 // ShowMyFeedback shows the resident's ratings and feedback with the hall's
-// replies, under My applications.
+// replies, under My applications (nothing with Config.NoInteractions).
 func (s *Shell) ShowMyFeedback() {
+	if s.cfg.NoInteractions {
+		return
+	}
 	s.ShowTab(TabApplications)
 	nav := s.navs[TabApplications]
 	nav.Home()
@@ -265,8 +283,12 @@ func (s *Shell) UnreadReplies() int {
 }
 
 // mineButton is My applications' way to My feedback, with the count and
-// the replies not read yet.
+// the replies not read yet; nil with Config.NoInteractions.
 func (s *Shell) mineButton() *widget.Button {
+	if s.cfg.NoInteractions {
+		s.fb.mine = nil
+		return nil
+	}
 	items, replies := s.feedbackCounts()
 	unread := max(replies-s.repliesSeen(), 0)
 	text, imp := s.t("mobile.feedback.mine"), widget.MediumImportance
@@ -284,8 +306,13 @@ func (s *Shell) mineButton() *widget.Button {
 	return b
 }
 
-// feedbackEntry is the Services tab's way to rate or give feedback.
+// feedbackEntry is the Services tab's way to rate or give feedback; nil
+// with Config.NoInteractions.
 func (s *Shell) feedbackEntry() *widget.Button {
+	if s.cfg.NoInteractions {
+		s.fb.entry = nil
+		return nil
+	}
 	s.fb.entry = button(s.t("mobile.feedback.entry"), theme.MailComposeIcon(), widget.MediumImportance, func() {
 		s.d.Touched()
 		s.OpenFeedback()

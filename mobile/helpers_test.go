@@ -63,6 +63,13 @@ func newRig(t *testing.T, before ...func(*ui.Deps, *uitest.FakeSync)) *rig {
 
 func startRig(t *testing.T, d *ui.Deps, fs *uitest.FakeSync, set SettingsStore) *rig {
 	t.Helper()
+	return startRigWith(t, d, fs, set, Config{})
+}
+
+// startRigWith is startRig with a configuration; its Settings, Notify and
+// Clock are the rig's.
+func startRigWith(t *testing.T, d *ui.Deps, fs *uitest.FakeSync, set SettingsStore, cfg Config) *rig {
+	t.Helper()
 	n := &notes{ch: make(chan string, 8)}
 	// Under -tags mobile the test driver applies a theme on a goroutine of
 	// its own, which refreshes the window's widgets: wait until it is done
@@ -74,7 +81,8 @@ func startRig(t *testing.T, d *ui.Deps, fs *uitest.FakeSync, set SettingsStore) 
 		default:
 		}
 	})
-	s := New(d, Config{Settings: set, Notify: n.notify, Clock: func() time.Time { return uitest.Epoch }})
+	cfg.Settings, cfg.Notify, cfg.Clock = set, n.notify, func() time.Time { return uitest.Epoch }
+	s := New(d, cfg)
 	w := test.NewTempWindow(t, s.Object())
 	w.Resize(phoneSize)
 	s.Attach(w)

@@ -64,7 +64,9 @@ func (s *Shell) servicesHome() ui.Screen {
 		if notices != nil {
 			box.Add(notices)
 		}
-		box.Add(s.feedbackEntry()) // near the notices: rate the hall, complain, suggest, ask
+		if e := s.feedbackEntry(); e != nil {
+			box.Add(e) // near the notices: rate the hall, complain, suggest, ask
+		}
 		if len(drafts) > 0 {
 			box.Add(ui.Subheading(s.t("mobile.services.drafts")))
 		}

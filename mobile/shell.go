@@ -88,7 +88,10 @@ func New(d *ui.Deps, cfg Config) *Shell {
 	if d.PrepareAttachment == nil {
 		d.PrepareAttachment = s.prepareAttachment
 	}
-	d.Rate = s.Rate // the receipt's "Rate this service"
+	d.Rate = nil
+	if !s.cfg.NoInteractions {
+		d.Rate = s.Rate // the receipt's "Rate this service"
+	}
 	if st, err := s.cfg.Settings.Load(); err == nil {
 		s.settings = st
 	}
