@@ -214,6 +214,9 @@ func (s *Shell) buildDetail(id string) fyne.CanvasObject {
 			body.Add(ui.Caption(s.t("mobile.apps.handed_off", "Time", s.d.LocalTime(t))))
 		}
 	}
+	if l := s.handoffAdoptedNote(id); l != "" {
+		body.Add(ui.Caption(l))
+	}
 
 	// The timeline, newest first.
 	entries := timeline(a, s.serverHistory(id))
@@ -349,6 +352,7 @@ func (s *Shell) DeleteApplication(id string) error {
 		return fmt.Errorf("mobile: delete application %s: %w", id, err)
 	}
 	_ = s.d.Store.SetMeta(handoff.MetaKey(id), "")
+	_ = s.d.Store.SetMeta(adoptedKey(id), "")
 	s.forget(id)
 	s.navs[TabApplications].Home()
 	return nil

@@ -12,8 +12,12 @@ import (
 // follow is where the sync engine's events meet the screens: the Sync
 // tab's bindings are set here, widget changes go through fyne.Do, and a
 // status change or a hall's reply the engine pulled raises a notification.
+// A conflict over an application handed off at the hall is answered here
+// (see handoff_conflict.go), first for those recorded while the app was
+// not running.
 func (s *Shell) follow(events <-chan engine.Event) {
 	defer s.bg.Done()
+	s.adoptHandoffs()
 	for ev := range events {
 		st := ev.Status
 		if ev.Kind != engine.StatusChanged && ev.Kind != engine.SyncFinished {
@@ -32,7 +36,10 @@ func (s *Shell) follow(events <-chan engine.Event) {
 			s.sync.finished()
 			s.sync.update(ev.Status)
 			fyne.Do(func() { s.reloadApplications("") })
-		case engine.Accepted, engine.Refused, engine.Conflict:
+		case engine.Accepted, engine.Refused:
+			fyne.Do(func() { s.reloadApplications(ev.ID) })
+		case engine.Conflict:
+			s.handoffConflict(ev.ID)
 			fyne.Do(func() { s.reloadApplications(ev.ID) })
 		case engine.ApplicationUpdated:
 			fyne.Do(func() { s.reloadApplications(ev.ID) })
@@ -46,6 +53,7 @@ func (s *Shell) follow(events <-chan engine.Event) {
 			s.notifyReply(ev)
 		}
 		if ev.Dropped > 0 {
+			s.adoptHandoffs() // a conflict may be among the lost events
 			s.sync.update(s.d.Sync.Status())
 			fyne.Do(func() { s.reloadApplications("") })
 			fyne.Do(s.noticesUpdated)
