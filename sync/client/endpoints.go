@@ -83,27 +83,37 @@ func (c *Client) Submit(ctx context.Context, items []wire.SubmitItem) (wire.Subm
 	if len(items) == 0 {
 		return wire.SubmitResponse{}, nil
 	}
-	r, err := c.do(ctx, call{op: "submit", method: http.MethodPost, path: wire.PathSubmit,
-		body: wire.SubmitRequest{Items: items}, gzip: true, auth: c.bearer()})
+	return postBatch(ctx, c, "submit", wire.PathSubmit, wire.SubmitRequest{Items: items},
+		ids(items, func(it wire.SubmitItem) string { return it.ID }),
+		func(out wire.SubmitResponse) []string {
+			return ids(out.Results, func(r wire.ItemResult) string { return r.ID })
+		})
+}
+
+// postBatch posts a batch gzip-compressed with the device token, decodes
+// the answer into R and checks that its results (named by got) name every
+// id sent and only those: otherwise the error wraps ErrBadResponse and the
+// parsed answer is still returned.
+func postBatch[R any](ctx context.Context, c *Client, op, path string, body any, sent []string, got func(R) []string) (R, error) {
+	var out R
+	r, err := c.do(ctx, call{op: op, method: http.MethodPost, path: path, body: body, gzip: true, auth: c.bearer()})
 	if err != nil {
-		return wire.SubmitResponse{}, err
-	}
-	var out wire.SubmitResponse
-	if err := decode("submit", r, &out); err != nil {
-		return wire.SubmitResponse{}, err
-	}
-	ids := make([]string, len(items))
-	for i, it := range items {
-		ids[i] = it.ID
-	}
-	got := make([]string, len(out.Results))
-	for i, res := range out.Results {
-		got[i] = res.ID
-	}
-	if err := namesEvery("submit", ids, got); err != nil {
 		return out, err
 	}
-	return out, nil
+	if err := decode(op, r, &out); err != nil {
+		var zero R
+		return zero, err
+	}
+	return out, namesEvery(op, sent, got(out))
+}
+
+// ids lists the ids of items.
+func ids[T any](items []T, id func(T) string) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = id(it)
+	}
+	return out
 }
 
 // namesEvery checks that an answer's results name every id sent and only
@@ -183,25 +193,9 @@ func (c *Client) Interact(ctx context.Context, items []wire.Interaction) (wire.I
 	if len(items) == 0 {
 		return wire.InteractionsResponse{}, nil
 	}
-	r, err := c.do(ctx, call{op: "interactions", method: http.MethodPost, path: wire.PathInteractions,
-		body: wire.InteractionsRequest{Items: items}, gzip: true, auth: c.bearer()})
-	if err != nil {
-		return wire.InteractionsResponse{}, err
-	}
-	var out wire.InteractionsResponse
-	if err := decode("interactions", r, &out); err != nil {
-		return wire.InteractionsResponse{}, err
-	}
-	ids := make([]string, len(items))
-	for i, it := range items {
-		ids[i] = it.ID
-	}
-	got := make([]string, len(out.Results))
-	for i, res := range out.Results {
-		got[i] = res.ID
-	}
-	if err := namesEvery("interactions", ids, got); err != nil {
-		return out, err
-	}
-	return out, nil
+	return postBatch(ctx, c, "interactions", wire.PathInteractions, wire.InteractionsRequest{Items: items},
+		ids(items, func(it wire.Interaction) string { return it.ID }),
+		func(out wire.InteractionsResponse) []string {
+			return ids(out.Results, func(r wire.InteractionResult) string { return r.ID })
+		})
 }
