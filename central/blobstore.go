@@ -36,6 +36,14 @@ import (
 // is stored yet. Partial uploads not written to for longer than
 // Options.PartialTTL are as if they had never been, and SweepPartialUploads
 // deletes them.
+//
+// A complete blob that no application references (bucketBlobRefs) is kept
+// for Options.PartialTTL after it was last completed or announced by an
+// owner (blobRecord.CompletedAt), time enough for its device to send the
+// application naming it; then SweepUnreferencedBlobs deletes it with its
+// bytes and owners. A submission naming it afterwards gets
+// wire.CodeBlobMissing, and its device uploads it again. A referenced blob
+// is never deleted.
 
 // blobRecord is what the server knows of a blob, or of one device's upload
 // of it.
@@ -52,6 +60,11 @@ type blobRecord struct {
 	Chunks    string    `json:"chunks,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// CompletedAt (complete blobs) is when a device last completed an
+	// upload of the blob or, owning it, announced it again: when the
+	// wait for an application naming it starts. Zero in a data file made
+	// before it: the first sweep that finds the blob unreferenced sets it.
+	CompletedAt time.Time `json:"completed_at,omitzero"`
 }
 
 // chunkKey is the key of the bucket of bucketBlobChunks holding the bytes.
@@ -217,7 +230,10 @@ func (s *Server) createBlob(device string, c wire.BlobCreate) (st wire.BlobStatu
 				return ErrBlobConflict
 			}
 			st = rec.status(c.SHA256)
-			return nil
+			// An owner about to name it in an application: the wait for
+			// one starts again.
+			rec.CompletedAt = now
+			return putJSON(tx.Bucket(bucketBlobs), []byte(c.SHA256), rec)
 		}
 		ups, err := tx.Bucket(bucketUploads).CreateBucketIfNotExists([]byte(device))
 		if err != nil {
@@ -326,14 +342,18 @@ func (s *Server) appendChunk(device, sha string, off int64, chunk []byte) (int64
 			corrupt = true
 			return deleteChunks(tx, rec.chunkKey(sha))
 		}
-		if _, stored, err := completeBlob(tx, sha); err != nil {
+		if held, stored, err := completeBlob(tx, sha); err != nil {
 			return err
 		} else if stored {
 			if err := deleteChunks(tx, rec.chunkKey(sha)); err != nil {
 				return err
 			}
+			held.CompletedAt = now
+			if err := putJSON(tx.Bucket(bucketBlobs), []byte(sha), held); err != nil {
+				return err
+			}
 		} else {
-			rec.Complete, rec.Hash = true, nil
+			rec.Complete, rec.Hash, rec.CompletedAt = true, nil, now
 			if err := putJSON(tx.Bucket(bucketBlobs), []byte(sha), rec); err != nil {
 				return err
 			}
@@ -369,10 +389,10 @@ func dropUpload(tx *bolt.Tx, device, sha string) error {
 
 // SweepPartialUploads deletes the partial uploads (record and chunks) that
 // have had no chunk for longer than Options.PartialTTL, and returns how
-// many it deleted. Complete blobs are never swept. Open runs it, and the
-// blob endpoints run it again when it has not run for an hour (or
-// PartialTTL, when shorter); a device whose upload was swept is answered
-// as for an unknown blob and starts again.
+// many it deleted; complete blobs are SweepUnreferencedBlobs's. Open runs
+// both, and the blob endpoints run both again when they have not run for
+// an hour (or PartialTTL, when shorter); a device whose upload was swept
+// is answered as for an unknown blob and starts again.
 func (s *Server) SweepPartialUploads() (int, error) {
 	now := s.now()
 	s.lastSweep.Store(now.UnixNano())
@@ -413,8 +433,67 @@ func (s *Server) SweepPartialUploads() (int, error) {
 	return n, err
 }
 
-// maybeSweep runs SweepPartialUploads when it has not run for a while;
-// a failure is logged, never the request's.
+// SweepUnreferencedBlobs deletes the complete blobs (record, bytes and
+// owners) that no application references and that were completed (or
+// announced again by an owner) longer than Options.PartialTTL ago, and
+// returns how many it deleted. A complete blob from a data file made
+// before completion times were kept gets the time of the first sweep that
+// finds it unreferenced, so that it has the whole PartialTTL from then. It
+// runs where SweepPartialUploads runs. A device that names a deleted blob
+// in an application gets wire.CodeBlobMissing and uploads it again.
+func (s *Server) SweepUnreferencedBlobs() (int, error) {
+	now := s.now()
+	var n int
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		blobs, refs := tx.Bucket(bucketBlobs), tx.Bucket(bucketBlobRefs)
+		var drop []string
+		stamp := map[string]blobRecord{}
+		err := blobs.ForEach(func(k, v []byte) error {
+			if rb := refs.Bucket(k); rb != nil {
+				if first, _ := rb.Cursor().First(); first != nil {
+					return nil // referenced: kept
+				}
+			}
+			var rec blobRecord
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return fmt.Errorf("central: corrupt blob record in the data file: %w (restore the file from a backup)", err)
+			}
+			switch {
+			case !rec.Complete: // adoptLegacyBlobs drops these at Open
+			case rec.CompletedAt.IsZero():
+				rec.CompletedAt = now
+				stamp[string(k)] = rec
+			case now.Sub(rec.CompletedAt) > s.partialTTL:
+				drop = append(drop, string(k))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for sha, rec := range stamp {
+			if err := putJSON(blobs, []byte(sha), rec); err != nil {
+				return err
+			}
+		}
+		for _, sha := range drop {
+			if err := deleteBlob(tx, sha); err != nil {
+				return err
+			}
+			if refs.Bucket([]byte(sha)) != nil { // empty
+				if err := refs.DeleteBucket([]byte(sha)); err != nil {
+					return err
+				}
+			}
+		}
+		n = len(drop)
+		return nil
+	})
+	return n, err
+}
+
+// maybeSweep runs SweepPartialUploads and SweepUnreferencedBlobs when
+// they have not run for a while; a failure is logged, never the request's.
 func (s *Server) maybeSweep() {
 	now := s.now().UnixNano()
 	last := s.lastSweep.Load()
@@ -429,6 +508,11 @@ func (s *Server) maybeSweep() {
 		s.log.Warn("sweeping stale partial uploads failed", "err", err)
 	} else if n > 0 {
 		s.log.Info("stale partial uploads deleted", "count", n)
+	}
+	if n, err := s.SweepUnreferencedBlobs(); err != nil {
+		s.log.Warn("sweeping unreferenced blobs failed", "err", err)
+	} else if n > 0 {
+		s.log.Info("unreferenced complete blobs deleted", "count", n)
 	}
 }
 

@@ -34,6 +34,8 @@ const (
 	codeUnsupportedMedia = "unsupported_media_type"
 	codeInternal         = "internal"
 	codeUnavailable      = "unavailable"
+	// codeTooManyAttempts: POST /v1/track past its limit of failed attempts.
+	codeTooManyAttempts = "too_many_attempts"
 	// Codes of the blob endpoints.
 	codeOffsetMismatch     = "offset_mismatch"
 	codeChecksumMismatch   = "checksum_mismatch"

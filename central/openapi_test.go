@@ -288,6 +288,12 @@ func TestOpenAPIAgainstServer(t *testing.T) {
 	replyPath := func(id string) string { return wire.PathBackofficeInteractions + "/" + id + "/reply" }
 	thanks := wire.Reply{Text: catalog.Text{catalog.LangZh: "已加椅子", catalog.LangEn: "Chairs added"}}
 
+	// A tracking number past its limit of failed attempts.
+	limited := wire.TrackRequest{Tracking: "XZ20260302999999", VerificationCode: "000000"}
+	for range DefaultTrackMaxFailures {
+		f.do(request{method: "POST", path: wire.PathTrack, token: tokThird, body: limited})
+	}
+
 	calls := []struct {
 		op   string // "METHOD path-template"
 		rq   request
@@ -315,6 +321,7 @@ func TestOpenAPIAgainstServer(t *testing.T) {
 		{"GET " + wire.PathChanges, request{path: wire.PathChanges}, 401},
 		{"POST " + wire.PathTrack, request{path: wire.PathTrack, token: tok, body: wire.TrackRequest{Tracking: res[0].Tracking, VerificationCode: res[0].VerificationCode}}, 200},
 		{"POST " + wire.PathTrack, request{path: wire.PathTrack, token: tok, body: wire.TrackRequest{Tracking: res[0].Tracking, VerificationCode: "x"}}, 404},
+		{"POST " + wire.PathTrack, request{path: wire.PathTrack, token: tokThird, body: limited}, 429},
 		{"POST " + wire.PathTrack, request{path: wire.PathTrack, token: tok, raw: []byte(`[]`)}, 400},
 		{"POST " + wire.PathTrack, request{path: wire.PathTrack, token: tok, raw: []byte(`{"tracking":"` + strings.Repeat("9", 70000) + `"}`)}, 413},
 		{"POST " + wire.PathTrack, request{path: wire.PathTrack, token: tok, raw: []byte(`{}`), header: map[string]string{"Content-Type": "application/xml"}}, 415},

@@ -61,6 +61,16 @@ type Options struct {
 	// for longer is deleted (its device starts again); default
 	// DefaultPartialTTL (7 days).
 	PartialTTL time.Duration
+	// Limits of failed POST /v1/track attempts (a wrong verification code
+	// or an unknown tracking number), kept in memory (see tracklimit.go):
+	// TrackMaxFailures per tracking number and TrackDeviceMaxFailures per
+	// device across all numbers, within a sliding TrackWindow; past them
+	// the endpoint answers 429 with Retry-After. Zero or negative means the
+	// default (DefaultTrackMaxFailures 10, DefaultTrackDeviceMaxFailures
+	// 30, DefaultTrackWindow 1h).
+	TrackMaxFailures       int
+	TrackDeviceMaxFailures int
+	TrackWindow            time.Duration
 }
 
 // Server is the central API: its storage and its HTTP handler.
@@ -82,8 +92,10 @@ type Server struct {
 	patchDone atomic.Pointer[func()]
 	// partialTTL: how long a partial upload without a chunk is kept.
 	partialTTL time.Duration
-	// lastSweep is when SweepPartialUploads last ran (UnixNano of the clock).
+	// lastSweep is when the blob sweeps last ran (UnixNano of the clock).
 	lastSweep atomic.Int64
+	// trackLimit counts failed POST /v1/track attempts.
+	trackLimit *attemptLimiter
 }
 
 // Open opens (or creates) the server's data file and prepares its handler.
@@ -113,6 +125,9 @@ func Open(o Options) (*Server, error) {
 	if s.partialTTL <= 0 {
 		s.partialTTL = DefaultPartialTTL
 	}
+	s.trackLimit = newAttemptLimiter(positive(o.TrackMaxFailures, DefaultTrackMaxFailures),
+		positive(o.TrackDeviceMaxFailures, DefaultTrackDeviceMaxFailures),
+		positive(o.TrackWindow, DefaultTrackWindow), trackLimitEntries)
 	b, err := json.Marshal(s.cat)
 	if err != nil {
 		return nil, fmt.Errorf("central: encode catalog: %w", err)
@@ -136,8 +151,20 @@ func Open(o Options) (*Server, error) {
 		s.db.Close()
 		return nil, err
 	}
+	if _, err := s.SweepUnreferencedBlobs(); err != nil {
+		s.db.Close()
+		return nil, err
+	}
 	s.handler = s.buildHandler()
 	return s, nil
+}
+
+// positive returns v, or def when v is not positive.
+func positive[T int | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
 }
 
 // Close closes the data file. The handler answers 503 afterwards.

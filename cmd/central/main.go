@@ -3,6 +3,7 @@
 //
 //	central [--addr 127.0.0.1:8080] [--data ./central-data] [--demo] [--demo-every 10s]
 //	        [--mint-codes N] [--mint-staff NAME] [--code-ttl 24h] [--partial-ttl 168h]
+//	        [--track-max-failures 10] [--track-device-max-failures 30] [--track-window 1h]
 //	central mint --data DIR [--codes N] [--staff NAME] [--code-ttl 24h]
 //
 // Once listening, the server prints one JSON line to stdout,
@@ -72,7 +73,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	mintCodes := fs.Int("mint-codes", 0, "mint this many one-time device enrolment codes at start")
 	mintStaff := fs.String("mint-staff", "", "mint a back-office token for this staff name at start")
 	codeTTL := fs.Duration("code-ttl", 24*time.Hour, "how long minted enrolment codes stay valid")
-	partialTTL := fs.Duration("partial-ttl", central.DefaultPartialTTL, "how long a partial attachment upload that receives no chunk is kept before it is deleted")
+	partialTTL := fs.Duration("partial-ttl", central.DefaultPartialTTL, "how long a partial attachment upload that receives no chunk, or a complete one that no application names, is kept before it is deleted")
+	trackMax := fs.Int("track-max-failures", central.DefaultTrackMaxFailures, "failed status lookups (wrong code or unknown number) one tracking number may have within --track-window before it answers 429")
+	trackDeviceMax := fs.Int("track-device-max-failures", central.DefaultTrackDeviceMaxFailures, "failed status lookups one device may have across all tracking numbers within --track-window before it answers 429")
+	trackWindow := fs.Duration("track-window", central.DefaultTrackWindow, "the sliding window of --track-max-failures and --track-device-max-failures (counts are kept in memory: a restart forgets them)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -91,8 +95,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *partialTTL <= 0 {
 		return fmt.Errorf("%w: --partial-ttl must be positive, such as 168h", errUsage)
 	}
+	if *trackMax <= 0 || *trackDeviceMax <= 0 {
+		return fmt.Errorf("%w: --track-max-failures and --track-device-max-failures must be positive, such as 10 and 30", errUsage)
+	}
+	if *trackWindow <= 0 {
+		return fmt.Errorf("%w: --track-window must be positive, such as 1h", errUsage)
+	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	srv, err := open(*data, log, *partialTTL)
+	srv, err := open(*data, central.Options{Logger: log, PartialTTL: *partialTTL,
+		TrackMaxFailures: *trackMax, TrackDeviceMaxFailures: *trackDeviceMax, TrackWindow: *trackWindow})
 	if errors.Is(err, central.ErrLocked) {
 		return fmt.Errorf("data directory %s is in use by another central server: stop it, or pick another --data (%w)", *data, err)
 	}
@@ -181,7 +192,7 @@ func runMint(args []string, stdout, stderr io.Writer) error {
 	if *codes == 0 && *staff == "" {
 		return fmt.Errorf("%w: nothing to mint: give --codes N and/or --staff NAME", errUsage)
 	}
-	srv, err := open(*data, slog.New(slog.NewTextHandler(stderr, nil)), 0)
+	srv, err := open(*data, central.Options{Logger: slog.New(slog.NewTextHandler(stderr, nil))})
 	if err != nil {
 		if errors.Is(err, central.ErrLocked) {
 			return fmt.Errorf("the server is running on %s: mint at its start with --mint-codes N / --mint-staff NAME, or stop it and run mint again (%w)", *data, err)
@@ -209,13 +220,14 @@ func checkMintFlags(codes int, ttl time.Duration) error {
 	return nil
 }
 
-// open opens the server on the data directory, creating it if needed;
-// partialTTL 0 is the server's default.
-func open(dir string, log *slog.Logger, partialTTL time.Duration) (*central.Server, error) {
+// open opens the server on the data directory, creating it if needed,
+// with options o (its Path is set here; zero fields are the defaults).
+func open(dir string, o central.Options) (*central.Server, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w (pick another --data)", err)
 	}
-	return central.Open(central.Options{Path: filepath.Join(dir, dataFile), Logger: log, PartialTTL: partialTTL})
+	o.Path = filepath.Join(dir, dataFile)
+	return central.Open(o)
 }
 
 func mint(srv *central.Server, codes int, staff string, ttl time.Duration) (startLine, error) {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -253,6 +254,9 @@ func TestUsageErrors(t *testing.T) {
 		{"zero ttl", []string{"--code-ttl", "0s", "--data", dir}},
 		{"zero partial ttl", []string{"--partial-ttl", "0s", "--data", dir}},
 		{"negative partial ttl", []string{"--partial-ttl", "-1h", "--data", dir}},
+		{"zero track failures", []string{"--track-max-failures", "0", "--data", dir}},
+		{"negative device track failures", []string{"--track-device-max-failures", "-3", "--data", dir}},
+		{"zero track window", []string{"--track-window", "0s", "--data", dir}},
 		{"bad demo interval", []string{"--demo", "--demo-every", "0s", "--data", dir}},
 		{"mint nothing", []string{"mint", "--data", dir}},
 		{"mint unknown flag", []string{"mint", "--count", "1"}},
@@ -330,4 +334,27 @@ func TestSignalShutdown(t *testing.T) {
 		})
 	}
 	_ = os.Remove(bin)
+}
+
+// TestTrackFlags: --track-max-failures and --track-window reach the server.
+func TestTrackFlags(t *testing.T) {
+	s := start(t, "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--mint-codes", "1",
+		"--track-max-failures", "2", "--track-window", "90s")
+	base := "http://" + s.line.Addr
+	var er wire.EnrollResponse
+	resp, b := post(t, base+wire.PathEnroll, "", wire.EnrollRequest{Code: s.line.EnrollCodes[0], Kind: "kiosk"})
+	if resp.StatusCode != 200 || json.Unmarshal(b, &er) != nil {
+		t.Fatalf("enroll %d %s", resp.StatusCode, b)
+	}
+	guess := wire.TrackRequest{Tracking: "XZ20260302999999", VerificationCode: "123456"}
+	for i := range 2 {
+		if resp, b := post(t, base+wire.PathTrack, er.Token, guess); resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("attempt %d: %d %s", i+1, resp.StatusCode, b)
+		}
+	}
+	resp, b = post(t, base+wire.PathTrack, er.Token, guess)
+	ra, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+	if resp.StatusCode != http.StatusTooManyRequests || err != nil || ra < 1 || ra > 90 {
+		t.Fatalf("third attempt: %d, Retry-After %q: %s", resp.StatusCode, resp.Header.Get("Retry-After"), b)
+	}
 }
