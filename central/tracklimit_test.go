@@ -188,7 +188,9 @@ func TestTrackLimitSuccess(t *testing.T) {
 	// 29 failures; successes did not count, nor clear any.
 	t.Run("the device keeps its count", func(t *testing.T) {
 		f.wantTrack(tok, t2.Tracking, t2.VerificationCode, 200, 0)
-		f.wantTrack(tok, "XZ20260302888888", "000000", 404, 0) // the 30th
+		for i := 29; i < DefaultTrackDeviceMaxFailures; i++ { // up to the device's limit, over fresh numbers
+			f.wantTrack(tok, fmt.Sprintf("XZ20260302%06d", 800000+i), "000000", 404, 0)
+		}
 		f.wantTrack(tok, t2.Tracking, t2.VerificationCode, 429, DefaultTrackWindow)
 	})
 }
