@@ -35,7 +35,7 @@ const (
 	codeInternal         = "internal"
 	codeUnavailable      = "unavailable"
 	// codeTooManyAttempts: POST /v1/track past its limit of failed attempts.
-	codeTooManyAttempts = "too_many_attempts"
+	codeTooManyAttempts = wire.CodeTooManyAttempts
 	// Codes of the blob endpoints.
 	codeOffsetMismatch     = "offset_mismatch"
 	codeChecksumMismatch   = "checksum_mismatch"

@@ -15,6 +15,9 @@ var (
 	ErrNotFound = errors.New("no application matches: check the tracking number and the verification code")
 	// ErrOffline: the central API could not be reached and this device has no record to show.
 	ErrOffline = errors.New("the central API cannot be reached now and this device has no record of it: try again later")
+	// ErrTooManyAttempts: the central API refuses lookups of this number (or
+	// from this device) for a while after too many wrong tries.
+	ErrTooManyAttempts = errors.New("too many wrong tries: wait, then type both numbers exactly as printed on the receipt")
 	// ErrMalformed: a scanned code is not a civicdesk receipt code.
 	ErrMalformed = errors.New("the scanned code is not a civicdesk receipt code: scan the code on the receipt or type the numbers")
 	// ErrPrepare: Deps.PrepareAttachment refused a file (a damaged photo):

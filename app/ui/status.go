@@ -92,6 +92,13 @@ func (vm *StatusVM) ErrorText() string {
 		return l.T("ui.status.err_offline")
 	case errors.Is(err, ErrMalformed):
 		return l.T("ui.status.err_malformed")
+	case errors.Is(err, ErrTooManyAttempts):
+		minutes := 1
+		var ae *client.APIError
+		if errors.As(err, &ae) && ae.RetryAfter > time.Minute {
+			minutes = int((ae.RetryAfter + time.Minute - 1) / time.Minute)
+		}
+		return l.T("ui.status.err_too_many", "Minutes", minutes)
 	}
 	return l.T("ui.status.err_other")
 }
@@ -202,6 +209,8 @@ func (vm *StatusVM) lookup() error {
 			// Fall back on this device's record.
 		case errors.Is(err, client.ErrNotFound):
 			return vm.set(nil, ErrNotFound)
+		case errors.Is(err, client.ErrTooManyAttempts):
+			return vm.set(nil, fmt.Errorf("%w: %w", ErrTooManyAttempts, err))
 		default:
 			return vm.set(nil, fmt.Errorf("%w (%v)", ErrOffline, err))
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"civicdesk/app/catalog"
+	"civicdesk/app/i18n"
 	"civicdesk/app/lifecycle"
 	"civicdesk/app/store"
 	"civicdesk/app/ui"
@@ -249,4 +251,28 @@ func textEntries(root fyne.CanvasObject) []textEntry {
 		}
 	}
 	return out
+}
+
+// TestStatusTooManyAttempts: the central API's 429 after too many wrong
+// tries is shown with the wait it asked for, rounded up to minutes, in the
+// resident's language.
+func TestStatusTooManyAttempts(t *testing.T) {
+	d, fs := setup(t)
+	fs.SetStatus(engine.Status{State: engine.Online})
+	d.Track = func(context.Context, string, string) (wire.TrackResponse, error) {
+		// What the client returns: the sentinel, and the answer with its Retry-After.
+		return wire.TrackResponse{}, fmt.Errorf("track: %w (%w)", client.ErrTooManyAttempts,
+			&client.APIError{Status: 429, Code: wire.CodeTooManyAttempts, RetryAfter: 24*time.Minute + 10*time.Second})
+	}
+	vm := ui.NewStatusVM(d)
+	if err := vm.Scan(ui.TrackLink(trackingNo, "000000")); !errors.Is(err, ui.ErrTooManyAttempts) {
+		t.Fatalf("Scan = %v, want ErrTooManyAttempts", err)
+	}
+	if got := vm.ErrorText(); !strings.Contains(got, "25") {
+		t.Errorf("error text %q does not say 25 minutes", got)
+	}
+	d.Loc.SetLang(i18n.En)
+	if got := vm.ErrorText(); !strings.Contains(got, "Wait 25 minutes") {
+		t.Errorf("English error text %q", got)
+	}
 }

@@ -77,7 +77,8 @@ func (c *Client) backoff(min, max time.Duration, attempt int, resp *http.Respons
 // checkRetry is the retry policy: network errors, 429 and 5xx are retried;
 // 4xx, a cancelled context and an untrusted TLS certificate are not. A
 // request marked noResend (an attachment chunk) is not sent again after a
-// network error: the caller asks the server what it holds and resumes.
+// network error: the caller asks the server what it holds and resumes; one
+// marked noRetryLimit (a status lookup) takes a 429 as final.
 func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
 		return false, ctx.Err()
@@ -87,6 +88,11 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 			return false, nil
 		}
 		return !isCertError(err) && !isPermanentTransportError(err), nil
+	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		if final, _ := ctx.Value(noRetryLimitKey{}).(bool); final {
+			return false, nil
+		}
 	}
 	return retryableStatus(resp.StatusCode), nil
 }

@@ -184,6 +184,9 @@ type call struct {
 	// server may have received part of it (a PATCH); answers with a status
 	// are retried as usual.
 	noResend bool
+	// noRetryLimit: a 429 is final, not retried (a resident waits at the
+	// screen: the answer says how long to wait, see ErrTooManyAttempts).
+	noRetryLimit bool
 }
 
 // reply is a received answer, read in full.
@@ -273,6 +276,9 @@ func (c *Client) do(ctx context.Context, k call) (reply, error) {
 	if k.noResend {
 		rctx = context.WithValue(rctx, noResendKey{}, true)
 	}
+	if k.noRetryLimit {
+		rctx = context.WithValue(rctx, noRetryLimitKey{}, true)
+	}
 	req = req.WithContext(rctx)
 	start := time.Now()
 	resp, err := c.rc.Do(req)
@@ -315,6 +321,9 @@ type attemptsKey struct{}
 
 // noResendKey marks a request that is never re-sent after a network error.
 type noResendKey struct{}
+
+// noRetryLimitKey marks a request whose 429 answer is final.
+type noRetryLimitKey struct{}
 
 // releasingReader is one attempt's reader of a raw body; the transport
 // closes it when it no longer reads the body.
@@ -362,6 +371,11 @@ func (c *Client) apiError(op string, r reply, attempts int) error {
 		e.kind = ErrUnauthorized
 	case http.StatusNotFound:
 		e.kind = ErrNotFound
+	case http.StatusTooManyRequests:
+		e.RetryAfter, _ = retryAfter(&http.Response{Header: r.header}, time.Now())
+		if e.Code == wire.CodeTooManyAttempts {
+			e.kind = ErrTooManyAttempts
+		}
 	}
 	return e
 }

@@ -660,3 +660,35 @@ func TestBackoffice(t *testing.T) {
 }
 
 func discardLog() *log.Logger { return log.New(io.Discard, "", 0) }
+
+// TestTrackTooManyAttempts: a 429 too_many_attempts from the status lookup
+// is final (a resident waits at the screen) and carries Retry-After; other
+// calls still retry a 429.
+func TestTrackTooManyAttempts(t *testing.T) {
+	var tracks, submits atomic.Int32
+	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "1500")
+		switch r.URL.Path {
+		case wire.PathTrack:
+			tracks.Add(1)
+		case wire.PathSubmit:
+			submits.Add(1)
+		}
+		writeJSON(w, http.StatusTooManyRequests, wire.Error{Code: wire.CodeTooManyAttempts, Message: "wait"})
+	})
+	c := newTestClient(t, ts.URL, fastOptions()) // its WaitMax caps Retry-After: Submit's retries stay fast
+	_, err := c.Track(context.Background(), "T1", "000")
+	var ae *APIError
+	if !errors.Is(err, ErrTooManyAttempts) || !errors.As(err, &ae) || ae.RetryAfter != 1500*time.Second {
+		t.Fatalf("Track = %v, want ErrTooManyAttempts with RetryAfter 25m", err)
+	}
+	if n := tracks.Load(); n != 1 {
+		t.Errorf("Track sent %d times, want once", n)
+	}
+	if _, err := c.Submit(context.Background(), []wire.SubmitItem{{ID: "a"}}); err == nil {
+		t.Fatal("Submit succeeded against a 429")
+	}
+	if n := submits.Load(); n < 2 {
+		t.Errorf("Submit sent %d times: a 429 must still be retried there", n)
+	}
+}

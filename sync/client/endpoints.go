@@ -172,7 +172,7 @@ func (c *Client) Changes(ctx context.Context, cursor string, limit int) (wire.Ch
 // wraps ErrNotFound.
 func (c *Client) Track(ctx context.Context, tracking, code string) (wire.TrackResponse, error) {
 	r, err := c.do(ctx, call{op: "track", method: http.MethodPost, path: wire.PathTrack,
-		body: wire.TrackRequest{Tracking: tracking, VerificationCode: code}, auth: c.bearer()})
+		body: wire.TrackRequest{Tracking: tracking, VerificationCode: code}, auth: c.bearer(), noRetryLimit: true})
 	if err != nil {
 		return wire.TrackResponse{}, err
 	}

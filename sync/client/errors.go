@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"civicdesk/app/catalog"
 )
@@ -27,6 +28,9 @@ var (
 	ErrUnauthorized = errors.New("central API refused the credentials: enrol the device again or check the token")
 	// ErrNotFound: the thing asked for does not exist (404).
 	ErrNotFound = errors.New("not found on the central API: check the tracking number and code, or the id")
+	// ErrTooManyAttempts: too many failed status lookups (429
+	// too_many_attempts); APIError.RetryAfter says how long to wait.
+	ErrTooManyAttempts = errors.New("too many failed lookups: wait, then type the numbers exactly as printed on the receipt")
 	// ErrChunkChecksum: the central API refused an attachment chunk whose
 	// bytes did not match their checksum (tus 460): the link damaged them.
 	// The chunk was dropped; send it again.
@@ -74,9 +78,11 @@ type APIError struct {
 	FieldErrors []catalog.FieldError
 	// Attempts is how many times the request was sent.
 	Attempts int
+	// RetryAfter is the wait a 429 asked for (zero when it named none).
+	RetryAfter time.Duration
 
 	op   string
-	kind error // ErrUnauthorized, ErrNotFound, ErrChunkChecksum, ErrBlobCorrupt or nil
+	kind error // ErrUnauthorized, ErrNotFound, ErrTooManyAttempts, ErrChunkChecksum, ErrBlobCorrupt or nil
 }
 
 func (e *APIError) Error() string {

@@ -189,6 +189,11 @@ type BackofficeApplication struct {
 	AcceptedAt time.Time        `json:"accepted_at"`
 }
 
+// CodeTooManyAttempts is the Error code of a 429 from PathTrack: too many
+// failed lookups of a tracking number, or from a device; Retry-After says
+// how long to wait.
+const CodeTooManyAttempts = "too_many_attempts"
+
 // Error is the body of every 4xx and 5xx answer.
 type Error struct {
 	Code    string               `json:"error"`   // stable, e.g. "bad_request", "unauthorized", "too_large"
