@@ -219,6 +219,7 @@ func TestSyncDiagnostics(t *testing.T) {
 	last := time.Date(2026, 11, 27, 9, 25, 0, 0, time.Local)
 	r := newRig(t, func(_ *ui.Deps, fs *uitest.FakeSync) {
 		fs.SetStatus(engine.Status{State: engine.Offline, Pending: 3, PendingBytes: 5 << 10,
+			PendingInteractions: 12, OldestInteraction: last.Add(-time.Hour),
 			LastSuccess: last, LastError: "dial tcp: connection refused", NextAttempt: last.Add(20 * time.Second)})
 	})
 	if err := r.k.cfg.Staff.SetPIN(testPIN); err != nil {
@@ -229,12 +230,13 @@ func TestSyncDiagnostics(t *testing.T) {
 	r.at(t, ScreenStaffSync)
 	v := r.k.sess.diag
 	for row, want := range map[string]string{
-		"state":      "离线",
-		"pending":    "3 件（5.0 KB）",
-		"last_sync":  "2026-11-27 09:25:00",
-		"last_error": "dial tcp: connection refused",
-		"next":       "2026-11-27 09:25:20",
-		"oldest":     "无",
+		"state":        "离线",
+		"pending":      "3 件（5.0 KB）",
+		"last_sync":    "2026-11-27 09:25:00",
+		"last_error":   "dial tcp: connection refused",
+		"next":         "2026-11-27 09:25:20",
+		"oldest":       "无",
+		"interactions": "12 条，最早一条 2026-11-27 08:25:00",
 	} {
 		if got := v.Value(row); got != want {
 			t.Errorf("%s: %q, want %q", row, got, want)

@@ -27,6 +27,7 @@ var diagRows = []struct{ key, label string }{
 	{"state", "kiosk.diag.state"},
 	{"pending", "kiosk.diag.pending"},
 	{"oldest", "kiosk.diag.oldest"},
+	{"interactions", "kiosk.diag.interactions"},
 	{"last_sync", "kiosk.diag.last_sync"},
 	{"last_attempt", "kiosk.diag.last_attempt"},
 	{"last_error", "kiosk.diag.last_error"},
@@ -96,6 +97,11 @@ func (v *diagView) update() {
 	set("state", engineStateText(k, st.State))
 	set("pending", k.t("kiosk.diag.pending_value", "N", st.Pending, "Size", byteSize(st.PendingBytes)))
 	set("oldest", v.when(st.OldestPending, "kiosk.diag.none"))
+	if st.PendingInteractions == 0 {
+		set("interactions", k.t("kiosk.diag.none"))
+	} else {
+		set("interactions", k.t("kiosk.diag.interactions_value", "N", st.PendingInteractions, "Since", v.when(st.OldestInteraction, "kiosk.diag.none")))
+	}
 	set("last_sync", v.when(st.LastSuccess, "kiosk.diag.never"))
 	set("last_attempt", v.when(st.LastAttempt, "kiosk.diag.never"))
 	if st.LastError == "" {
