@@ -395,6 +395,11 @@ func cmdQueue(ctx context.Context, g *globals, args []string) error {
 	for _, n := range counts {
 		total += n
 	}
+	// Tickets, ratings and feedback wait in their own queue.
+	inter, err := s.InteractionStats()
+	if err != nil {
+		return err
+	}
 	type row struct {
 		store.Summary
 		AgeSeconds int64 `json:"age_seconds"`
@@ -403,7 +408,8 @@ func cmdQueue(ctx context.Context, g *globals, args []string) error {
 	for i, r := range rows {
 		jrows[i] = row{r, int64(now.Sub(r.CreatedAt).Seconds())}
 	}
-	return g.out(map[string]any{"total": total, "counts": counts, "rows": jrows}, func(w io.Writer) {
+	return g.out(map[string]any{"total": total, "counts": counts, "rows": jrows,
+		"interactions_waiting": inter.Count, "interactions_oldest": inter.Oldest}, func(w io.Writer) {
 		fmt.Fprintf(w, "%d applications:", total)
 		for _, st := range lifecycle.All {
 			if counts[st] > 0 {
@@ -413,6 +419,9 @@ func cmdQueue(ctx context.Context, g *globals, args []string) error {
 		fmt.Fprintln(w)
 		if !oldest.IsZero() {
 			fmt.Fprintf(w, "oldest waiting: %s\n", age(now, oldest))
+		}
+		if inter.Count > 0 {
+			fmt.Fprintf(w, "%d tickets, ratings and feedback waiting, the oldest %s\n", inter.Count, age(now, inter.Oldest))
 		}
 		if len(rows) == 0 {
 			return

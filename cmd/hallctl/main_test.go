@@ -286,3 +286,29 @@ func TestOpen311Endpoint(t *testing.T) {
 		t.Fatalf("the Open311 server holds %d requests, want 1", n)
 	}
 }
+
+// TestQueueCountsInteractions: `queue` also says how many tickets, ratings
+// and feedback wait to be sent, in text and in --json.
+func TestQueueCountsInteractions(t *testing.T) {
+	h := newHall(t)
+	st, err := store.Open(store.Options{Dir: h.data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"01900000-0000-7000-8000-000000000001", "01900000-0000-7000-8000-000000000002"} {
+		if _, err := st.QueueInteraction(id, "rating", []byte(`{"score":5}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	if rc, out, _ := h.hallctl("", "queue"); rc != exitOK || !strings.Contains(out, "2 tickets, ratings and feedback waiting") {
+		t.Fatalf("queue: exit %d\n%s", rc, out)
+	}
+	rc, out, _ := h.hallctl("", "--json", "queue")
+	var q struct {
+		Waiting int `json:"interactions_waiting"`
+	}
+	if err := json.Unmarshal([]byte(out), &q); err != nil || rc != exitOK || q.Waiting != 2 {
+		t.Fatalf("queue --json: exit %d, %v\n%s", rc, err, out)
+	}
+}
