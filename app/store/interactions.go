@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -449,7 +450,7 @@ func (s *Store) applyReply(tx *bolt.Tx, c StatusChange) error {
 		return err
 	}
 	for _, rp := range r.Replies {
-		if rp.At.Equal(c.At) && sameText(rp.Text, c.Note) {
+		if rp.At.Equal(c.At) && maps.Equal(rp.Text, c.Note) {
 			return nil
 		}
 	}
@@ -459,18 +460,6 @@ func (s *Store) applyReply(tx *bolt.Tx, c StatusChange) error {
 		return err
 	}
 	return s.event(tx, Event{Kind: EventReply, ID: r.ID, Detail: r.Kind})
-}
-
-func sameText(a, b catalog.Text) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
 
 // GetInteraction returns one interaction, its body decrypted (nil once

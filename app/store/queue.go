@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -306,7 +307,10 @@ func (s *Store) ApplyChanges(changes []StatusChange, cursor string) error {
 			if c.Tracking != "" {
 				r.Tracking = c.Tracking
 			}
-			if c.Status != r.State {
+			// A new status, or a new note on the same status (an Open311
+			// status_notes update, a back-office remark): both go into the
+			// history, so the resident sees the note.
+			if c.Status != r.State || (len(c.Note) > 0 && !maps.Equal(c.Note, r.lastNote())) {
 				r.transition(c.Status, c.At, sourceServer, c.Note)
 				if err := s.event(tx, Event{Kind: EventStatus, ID: r.ID, State: c.Status}); err != nil {
 					return err

@@ -238,6 +238,16 @@ func TestApplyChanges(t *testing.T) {
 			want:  []lifecycle.Status{lifecycle.Received, lifecycle.InReview},
 		},
 		{
+			name: "a new note on the same status is recorded, the same note again is not",
+			steps: []step{{[]StatusChange{
+				{ID: "A", Status: lifecycle.InReview, At: at(1)},
+				{ID: "A", Status: lifecycle.InReview, At: at(2), Note: catalog.Text{"en": "waiting for the housing office"}},
+				{ID: "A", Status: lifecycle.InReview, At: at(3), Note: catalog.Text{"en": "waiting for the housing office"}},
+				{ID: "A", Status: lifecycle.InReview, At: at(4), Note: catalog.Text{"en": "the housing office answered"}},
+			}, "c1"}},
+			want: []lifecycle.Status{lifecycle.Received, lifecycle.InReview, lifecycle.InReview, lifecycle.InReview},
+		},
+		{
 			name:  "unknown ids and local statuses are skipped",
 			steps: []step{{[]StatusChange{{ID: "nobody", Status: lifecycle.Approved, At: at(1)}, {ID: "A", Status: lifecycle.Queued, At: at(1)}, {ID: "A", Status: "bogus", At: at(1)}, {ID: "A", Status: lifecycle.Completed, At: at(2)}}, "c1"}},
 			want:  []lifecycle.Status{lifecycle.Received, lifecycle.Completed},

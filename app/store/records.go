@@ -81,6 +81,14 @@ func (r *record) summary() Summary {
 }
 
 // transition moves the record to a new state and records it.
+// lastNote is the note of the latest history entry (nil when none).
+func (r *record) lastNote() catalog.Text {
+	if len(r.History) == 0 {
+		return nil
+	}
+	return r.History[len(r.History)-1].Note
+}
+
 func (r *record) transition(to lifecycle.Status, at time.Time, source string, note catalog.Text) {
 	r.History = append(r.History, Transition{From: r.State, To: to, At: at, Source: source, Note: note})
 	r.State = to
