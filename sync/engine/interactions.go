@@ -133,11 +133,9 @@ func (e *Engine) pushInteractions(ctx context.Context, rep *Report) error {
 // sendInteractions sends one batch and records every item's outcome; it
 // returns an error when the step must stop.
 func (e *Engine) sendInteractions(ctx context.Context, api Interactor, batch []store.Interaction, rep *Report) error {
-	items := make([]wire.Interaction, 0, len(batch))
-	sent := make([]store.Interaction, 0, len(batch))
+	sendable := make([]store.Interaction, 0, len(batch))
 	for _, it := range batch {
-		w, err := DecodeInteraction(it)
-		if err != nil {
+		if _, err := DecodeInteraction(it); err != nil {
 			// Never sendable as it is: a damaged record. Take it out of the
 			// queue so that it blocks nobody, and show it to staff.
 			if err := e.refuseInteraction(it.ID, store.InteractionRefused, nil,
@@ -146,83 +144,71 @@ func (e *Engine) sendInteractions(ctx context.Context, api Interactor, batch []s
 			}
 			continue
 		}
-		items = append(items, w)
-		sent = append(sent, it)
+		sendable = append(sendable, it)
 	}
-	if len(items) == 0 {
+	if len(sendable) == 0 {
 		return nil
 	}
-	rep.InteractionBatches++
-	resp, serr := api.Interact(ctx, items)
-	if serr != nil && len(resp.Results) == 0 {
-		if ctx.Err() != nil {
-			return serr
-		}
-		if ae, ok := splittable(serr); ok {
-			if len(sent) > 1 {
-				mid := len(sent) / 2
-				if err := e.sendInteractions(ctx, api, sent[:mid], rep); err != nil {
-					return err
-				}
-				return e.sendInteractions(ctx, api, sent[mid:], rep)
+	var resp wire.InteractionsResponse
+	b := batchSender[store.Interaction, wire.InteractionResult]{
+		noun: "interactions",
+		send: func(ctx context.Context, batch []store.Interaction) ([]wire.InteractionResult, error) {
+			items := make([]wire.Interaction, len(batch))
+			for i, it := range batch {
+				items[i], _ = DecodeInteraction(it) // decodable: checked above
 			}
+			rep.InteractionBatches++
+			var err error
+			resp, err = api.Interact(ctx, items)
+			return resp.Results, err
+		},
+		itemID:   func(it store.Interaction) string { return it.ID },
+		resultID: func(r wire.InteractionResult) string { return r.ID },
+		alone: func(it store.Interaction, ae *client.APIError) error {
 			rep.Interactions++
-			return e.refuseInteraction(sent[0].ID, store.InteractionRefused, ae.FieldErrors,
+			return e.refuseInteraction(it.ID, store.InteractionRefused, ae.FieldErrors,
 				fmt.Sprintf("the central API refused this interaction (HTTP %d %s): %s", ae.Status, ae.Code, ae.Message), rep)
-		}
-		rep.Interactions += len(sent)
-		rep.InteractionsTransient += len(sent)
-		return fmt.Errorf("sending %d interactions: %w", len(sent), serr)
+		},
+		each: func(it store.Interaction, r wire.InteractionResult, named bool) (bool, error) {
+			return e.recordInteractionResult(it, r, named, resp, rep)
+		},
+		outage: func(n int) { rep.Interactions += n; rep.InteractionsTransient += n },
 	}
-	results := make(map[string]wire.InteractionResult, len(resp.Results))
-	for _, r := range resp.Results {
-		if _, dup := results[r.ID]; !dup {
-			results[r.ID] = r
+	_, err := b.sendHalving(ctx, sendable)
+	return err
+}
+
+// recordInteractionResult records the server's answer about one
+// interaction; stays says it is still queued.
+func (e *Engine) recordInteractionResult(it store.Interaction, r wire.InteractionResult, named bool, resp wire.InteractionsResponse, rep *Report) (stays bool, err error) {
+	rep.Interactions++
+	var cause string
+	switch {
+	case !named:
+		cause = "the central API did not answer for this interaction"
+	case r.Outcome == wire.Accepted:
+		return false, e.acceptInteraction(it.ID, r, resp, rep)
+	case r.Outcome == wire.Invalid:
+		return false, e.refuseInteraction(it.ID, store.InteractionRefused, r.Errors, invalidMessage(r), rep)
+	case r.Outcome == wire.Conflict:
+		msg := r.Message
+		if msg == "" {
+			msg = "the central API holds another interaction under this id, or another ticket under this number"
 		}
-	}
-	for _, it := range sent {
-		rep.Interactions++
-		r, ok := results[it.ID]
-		var cause string
-		switch {
-		case !ok:
-			cause = "the central API did not answer for this interaction"
-		case r.Outcome == wire.Accepted:
-			if err := e.acceptInteraction(it.ID, r, resp, rep); err != nil {
-				return err
-			}
-			continue
-		case r.Outcome == wire.Invalid:
-			if err := e.refuseInteraction(it.ID, store.InteractionRefused, r.Errors, invalidMessage(r), rep); err != nil {
-				return err
-			}
-			continue
-		case r.Outcome == wire.Conflict:
-			msg := r.Message
-			if msg == "" {
-				msg = "the central API holds another interaction under this id, or another ticket under this number"
-			}
-			if err := e.refuseInteraction(it.ID, store.InteractionConflict, r.Errors, msg, rep); err != nil {
-				return err
-			}
-			continue
-		case r.Outcome == wire.Retry:
-			cause = "the central API asked to send this interaction again later"
-			if r.Message != "" {
-				cause += ": " + r.Message
-			}
-		default:
-			cause = fmt.Sprintf("the central API answered with an unknown outcome %q", r.Outcome)
+		return false, e.refuseInteraction(it.ID, store.InteractionConflict, r.Errors, msg, rep)
+	case r.Outcome == wire.Retry:
+		cause = "the central API asked to send this interaction again later"
+		if r.Message != "" {
+			cause += ": " + r.Message
 		}
-		rep.InteractionsTransient++
-		if err := e.q.MarkInteractionFailed(it.ID, cause); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("recording a deferred interaction: %w", err)
-		}
+	default:
+		cause = fmt.Sprintf("the central API answered with an unknown outcome %q", r.Outcome)
 	}
-	if serr != nil {
-		return fmt.Errorf("sending %d interactions: %w", len(sent), serr)
+	rep.InteractionsTransient++
+	if err := e.q.MarkInteractionFailed(it.ID, cause); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return true, fmt.Errorf("recording a deferred interaction: %w", err)
 	}
-	return nil
+	return true, nil
 }
 
 // invalidMessage explains an Invalid answer from its message and field

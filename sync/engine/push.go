@@ -129,96 +129,76 @@ func splittable(err error) (*client.APIError, bool) {
 // the items that stay queued after the server answered about them (retry,
 // not named), and an error when the push must stop.
 func (e *Engine) sendBatch(ctx context.Context, batch []store.OutboxItem, rep *Report) (left []store.OutboxItem, err error) {
-	items := make([]wire.SubmitItem, len(batch))
-	for i, it := range batch {
-		items[i] = WireItem(it)
-		if it.Fingerprint != "" && it.Fingerprint != items[i].Fingerprint() {
-			e.log.Warn("queued application changed since it was queued; the server may report a conflict", "id", it.ID)
-		}
-	}
-	rep.Batches++
-	resp, serr := e.api.Submit(ctx, items)
-	if serr != nil && len(resp.Results) == 0 {
-		if ctx.Err() != nil {
-			return nil, serr
-		}
-		if ae, ok := splittable(serr); ok {
-			if len(batch) > 1 {
-				mid := len(batch) / 2
-				l1, err := e.sendBatch(ctx, batch[:mid], rep)
-				if err != nil {
-					return l1, err
+	var resp wire.SubmitResponse
+	b := batchSender[store.OutboxItem, wire.ItemResult]{
+		noun: "applications",
+		send: func(ctx context.Context, batch []store.OutboxItem) ([]wire.ItemResult, error) {
+			items := make([]wire.SubmitItem, len(batch))
+			for i, it := range batch {
+				items[i] = WireItem(it)
+				if it.Fingerprint != "" && it.Fingerprint != items[i].Fingerprint() {
+					e.log.Warn("queued application changed since it was queued; the server may report a conflict", "id", it.ID)
 				}
-				l2, err := e.sendBatch(ctx, batch[mid:], rep)
-				return append(l1, l2...), err
 			}
+			rep.Batches++
+			var err error
+			resp, err = e.api.Submit(ctx, items)
+			return resp.Results, err
+		},
+		itemID:   func(it store.OutboxItem) string { return it.ID },
+		resultID: func(r wire.ItemResult) string { return r.ID },
+		alone: func(it store.OutboxItem, ae *client.APIError) error {
 			rep.Sent++
-			return nil, e.refuse(batch[0].ID, lifecycle.NeedsAttention, ae.FieldErrors,
+			return e.refuse(it.ID, lifecycle.NeedsAttention, ae.FieldErrors,
 				fmt.Sprintf("the central API refused this application (HTTP %d %s): %s", ae.Status, ae.Code, ae.Message), rep)
-		}
-		rep.Sent += len(batch)
-		rep.Transient += len(batch)
-		return nil, fmt.Errorf("sending %d applications: %w", len(batch), serr)
+		},
+		each: func(it store.OutboxItem, r wire.ItemResult, named bool) (bool, error) {
+			return e.recordResult(it, r, named, resp, rep)
+		},
+		outage: func(n int) { rep.Sent += n; rep.Transient += n },
 	}
-	// The server answered about some or all items: record each.
-	results := make(map[string]wire.ItemResult, len(resp.Results))
-	for _, r := range resp.Results {
-		if _, dup := results[r.ID]; !dup {
-			results[r.ID] = r
-		}
-	}
-	for _, it := range batch {
-		rep.Sent++
-		r, ok := results[it.ID]
-		var cause string
-		switch {
-		case !ok:
-			cause = "the central API did not answer for this application"
-		case r.Outcome == wire.Accepted && r.Tracking == "":
-			cause = "the central API accepted this application without a tracking number"
-		case r.Outcome == wire.Accepted:
-			if err := e.accept(it.ID, r, resp, rep); err != nil {
-				return left, err
-			}
-			continue
-		case r.Outcome == wire.Invalid:
-			if err := e.refuse(it.ID, lifecycle.NeedsAttention, r.Errors, r.Message, rep); err != nil {
-				return left, err
-			}
-			continue
-		case r.Outcome == wire.Conflict:
-			if err := e.refuse(it.ID, lifecycle.Conflict, r.Errors, r.Message, rep); err != nil {
-				return left, err
-			}
-			continue
-		case r.Outcome == wire.Retry:
-			if missing := missingBlobs(it, r.Errors); len(missing) > 0 {
-				for _, sha := range missing {
-					if err := e.q.MarkBlobMissing(sha); err != nil && !errors.Is(err, store.ErrNotFound) {
-						return left, fmt.Errorf("recording an attachment the central API lacks: %w", err)
-					}
-					e.forgetOffset(sha)
+	return b.sendHalving(ctx, batch)
+}
+
+// recordResult records the server's answer about one application; stays
+// says it is still queued.
+func (e *Engine) recordResult(it store.OutboxItem, r wire.ItemResult, named bool, resp wire.SubmitResponse, rep *Report) (stays bool, err error) {
+	rep.Sent++
+	var cause string
+	switch {
+	case !named:
+		cause = "the central API did not answer for this application"
+	case r.Outcome == wire.Accepted && r.Tracking == "":
+		cause = "the central API accepted this application without a tracking number"
+	case r.Outcome == wire.Accepted:
+		return false, e.accept(it.ID, r, resp, rep)
+	case r.Outcome == wire.Invalid:
+		return false, e.refuse(it.ID, lifecycle.NeedsAttention, r.Errors, r.Message, rep)
+	case r.Outcome == wire.Conflict:
+		return false, e.refuse(it.ID, lifecycle.Conflict, r.Errors, r.Message, rep)
+	case r.Outcome == wire.Retry:
+		if missing := missingBlobs(it, r.Errors); len(missing) > 0 {
+			for _, sha := range missing {
+				if err := e.q.MarkBlobMissing(sha); err != nil && !errors.Is(err, store.ErrNotFound) {
+					return false, fmt.Errorf("recording an attachment the central API lacks: %w", err)
 				}
-				cause = "the central API does not hold all attachments of this application: they are uploaded again, then it is sent again"
-				break
+				e.forgetOffset(sha)
 			}
-			cause = "the central API asked to send this application again later"
-			if r.Message != "" {
-				cause += ": " + r.Message
-			}
-		default:
-			cause = fmt.Sprintf("the central API answered with an unknown outcome %q", r.Outcome)
+			cause = "the central API does not hold all attachments of this application: they are uploaded again, then it is sent again"
+			break
 		}
-		rep.Transient++
-		left = append(left, it)
-		if err := e.q.MarkFailed(it.ID, cause); err != nil {
-			return left, fmt.Errorf("recording a deferred application: %w", err)
+		cause = "the central API asked to send this application again later"
+		if r.Message != "" {
+			cause += ": " + r.Message
 		}
+	default:
+		cause = fmt.Sprintf("the central API answered with an unknown outcome %q", r.Outcome)
 	}
-	if serr != nil {
-		return left, fmt.Errorf("sending %d applications: %w", len(batch), serr)
+	rep.Transient++
+	if err := e.q.MarkFailed(it.ID, cause); err != nil {
+		return true, fmt.Errorf("recording a deferred application: %w", err)
 	}
-	return left, nil
+	return true, nil
 }
 
 // missingBlobs are the SHA-256s of the attachments that field errors with
