@@ -82,19 +82,11 @@ func ticketKey(hall, day, number string) []byte {
 }
 
 func (s *Server) handleInteractions(w http.ResponseWriter, r *http.Request, c caller) error {
-	body, err := readBody(w, r, s.maxBody)
+	items, err := s.readBatch(w, r)
 	if err != nil {
 		return err
 	}
-	var batch rawBatch
-	if err := decodeStrict(body, &batch); err != nil {
-		return err
-	}
-	if len(batch.Items) > s.maxItems {
-		return errorf(http.StatusRequestEntityTooLarge, codeTooLarge,
-			"the batch has %d items; the limit is %d: send at most %d items per request", len(batch.Items), s.maxItems, s.maxItems)
-	}
-	results, err := s.interact(c.device, batch.Items)
+	results, err := s.interact(c.device, items)
 	if err != nil {
 		return err
 	}

@@ -41,20 +41,30 @@ type rawBatch struct {
 // time) + a 6-digit sequence of the day.
 const trackingPrefix = "3203"
 
-func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, c caller) error {
+// readBatch reads a batch request (submissions, interactions) within the
+// body and item limits; its items are decoded one by one later.
+func (s *Server) readBatch(w http.ResponseWriter, r *http.Request) ([]json.RawMessage, error) {
 	body, err := readBody(w, r, s.maxBody)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var batch rawBatch
 	if err := decodeStrict(body, &batch); err != nil {
-		return err
+		return nil, err
 	}
 	if len(batch.Items) > s.maxItems {
-		return errorf(http.StatusRequestEntityTooLarge, codeTooLarge,
+		return nil, errorf(http.StatusRequestEntityTooLarge, codeTooLarge,
 			"the batch has %d items; the limit is %d: send at most %d items per request", len(batch.Items), s.maxItems, s.maxItems)
 	}
-	results, err := s.submit(c.device, batch.Items)
+	return batch.Items, nil
+}
+
+func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, c caller) error {
+	items, err := s.readBatch(w, r)
+	if err != nil {
+		return err
+	}
+	results, err := s.submit(c.device, items)
 	if err != nil {
 		return err
 	}
