@@ -50,13 +50,26 @@ func staffErr(err error, what string) error {
 	return netErr(err, what)
 }
 
-// splitID takes the one positional argument of a command that may come
-// before its flags ("reply ID --zh TEXT") or after them.
-func splitID(args []string) (id string, rest []string) {
+// parseWithID parses a command's flags and its one id, which may come
+// before or after the flags. tooMany is the usage error for more than one (e.g.
+// "reply takes one interaction id"); missing says where to find one.
+func parseWithID(fs *flag.FlagSet, args []string, tooMany, missing string) (string, error) {
+	id, rest := "", args
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		return args[0], args[1:]
+		id, rest = args[0], args[1:]
 	}
-	return "", args
+	if err := parseFlags(fs, rest); err != nil {
+		return "", err
+	}
+	if id == "" && fs.NArg() == 1 {
+		id = fs.Arg(0)
+	} else if fs.NArg() > 0 {
+		return "", withCode(exitUsage, "%s (run 'hallctl help')", tooMany)
+	}
+	if id == "" {
+		return "", withCode(exitUsage, "%s", missing)
+	}
+	return id, nil
 }
 
 // oneLine makes text fit a table cell: control characters become spaces,

@@ -129,17 +129,9 @@ func cmdReply(ctx context.Context, g *globals, args []string) error {
 	token := staffFlags(fs, g)
 	zh := fs.String("zh", "", "the reply in Chinese")
 	en := fs.String("en", "", "the reply in English")
-	id, rest := splitID(args)
-	if err := parseFlags(fs, rest); err != nil {
+	id, err := parseWithID(fs, args, "reply takes one interaction id", "give the id of the rating or feedback to reply to ('hallctl feedback' lists them)")
+	if err != nil {
 		return err
-	}
-	if id == "" && fs.NArg() == 1 {
-		id = fs.Arg(0)
-	} else if fs.NArg() > 0 {
-		return withCode(exitUsage, "reply takes one interaction id (run 'hallctl help')")
-	}
-	if id == "" {
-		return withCode(exitUsage, "give the id of the rating or feedback to reply to ('hallctl feedback' lists them)")
 	}
 	text := catalog.Text{}
 	for lang, v := range map[string]string{catalog.LangZh: *zh, catalog.LangEn: *en} {

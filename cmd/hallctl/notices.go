@@ -102,17 +102,9 @@ func noticePublish(ctx context.Context, g *globals, args []string) error {
 func noticeWithdraw(ctx context.Context, g *globals, args []string) error {
 	fs := flag.NewFlagSet("notice withdraw", flag.ContinueOnError)
 	token := staffFlags(fs, g)
-	id, rest := splitID(args)
-	if err := parseFlags(fs, rest); err != nil {
+	id, err := parseWithID(fs, args, "notice withdraw takes one notice id", "give the id of the notice to withdraw (printed when it was published)")
+	if err != nil {
 		return err
-	}
-	if id == "" && fs.NArg() == 1 {
-		id = fs.Arg(0)
-	} else if fs.NArg() > 0 {
-		return withCode(exitUsage, "notice withdraw takes one notice id (run 'hallctl help')")
-	}
-	if id == "" {
-		return withCode(exitUsage, "give the id of the notice to withdraw (printed when it was published)")
 	}
 	bo, done, err := g.staffClient(*token)
 	if err != nil {
